@@ -1,0 +1,248 @@
+"""The `rag` command line: ingest, search, ask, show, chat, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from assistant.answer import Answer
+from assistant.service import Assistant
+from assistant.settings import Settings, get_settings
+from index.errors import InputError, RagError
+from index.store import index_exists
+
+app = typer.Typer(help="정책톡: cited answers about Korean regional-policy documents.", no_args_is_help=True)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+BatchFile = Annotated[
+    Path | None, typer.Option("--batch", help="A file with one query per line; prints one JSON object per line.")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn expected failures into a one-line message and exit code 2."""
+    try:
+        yield
+    except RagError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"[red]error:[/red] invalid setting {'.'.join(map(str, first['loc']))}: {escape(first['msg'])}")
+        raise typer.Exit(2) from exc
+
+
+def _assistant() -> Assistant:
+    return Assistant(_settings())
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _batch_lines(path: Path) -> list[str]:
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read batch file {path}: {exc}") from exc
+    queries = [line for line in lines if line]
+    if not queries:
+        raise InputError(f"Batch file {path} has no queries.")
+    return queries
+
+
+def _run_batch(path: Path, handle: Callable[[str], dict[str, Any]]) -> None:
+    """One JSON line per query, in input order; a bad query gets an `error` object, the rest go on."""
+    for query in _batch_lines(path):
+        try:
+            _print_json(handle(query))
+        except InputError as exc:
+            _print_json({"query": query, "error": str(exc)})
+
+
+def _print_answer(answer: Answer) -> None:
+    style = "green" if answer.grounded else "yellow"
+    out.print(f"[{style}]{escape(answer.answer)}[/{style}]")
+    for c in answer.citations:
+        meta = " · ".join(x for x in (c.outlet, c.published) if x)
+        out.print(
+            f"  [bold][{c.n}][/bold] {escape(c.title)} ({escape(c.source)}{', ' + meta if meta else ''}) "
+            f"@{c.start}-{c.end}"
+        )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start a new index instead of adding.")] = False,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Index files and folders (.txt, .md) into the FAISS + BM25 index."""
+    with user_errors():
+        index_dir = _settings().resolved_index_dir
+        if if_missing and index_exists(index_dir):
+            out.print(f"Index already at {index_dir}; nothing to do.")
+            return
+        report = _assistant().ingest(paths or None, rebuild=rebuild, progress=True)
+        for message in report.errors:
+            err.print(f"[yellow]skipped:[/yellow] {escape(message)}")
+        if as_json:
+            _print_json(report.as_dict())
+            return
+        out.print(
+            f"Indexed {report.documents} documents, {report.chunks} chunks "
+            f"({report.added_documents} added, {report.unchanged_documents} unchanged, "
+            f"{report.replaced_documents} replaced, {report.duplicates_removed} duplicate paragraphs removed) "
+            f"in {report.seconds:.1f}s."
+        )
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int | None, typer.Option("-k", "--top-k", help="How many chunks.")] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
+    batch: BatchFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ranked chunks for a query."""
+    with user_errors():
+        if mode is not None and mode not in ("hybrid", "dense", "bm25"):
+            raise InputError("--mode must be hybrid, dense or bm25.")
+        assistant = _assistant()
+
+        def run(q: str) -> dict[str, Any]:
+            return {"query": q, "results": [r.as_dict() for r in assistant.search(q, k, mode)]}
+
+        if batch:
+            _run_batch(batch, run)
+            return
+        if query is None:
+            raise InputError("Give a query or --batch FILE.")
+        result = run(query)
+        if as_json:
+            _print_json({"results": result["results"]})
+            return
+        table = Table("rank", "score", "source", "chunk", "text", show_lines=True)
+        for r in result["results"]:
+            table.add_row(
+                str(r["rank"]), f"{r['score']:.4f}", r["source"], f"{r['start']}-{r['end']}", escape(r["text"][:160])
+            )
+        out.print(table)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="A question in Korean or English.")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Conversation id.")] = None,
+    batch: BatchFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A cited answer to a question."""
+    with user_errors():
+        assistant = _assistant()
+
+        def run(q: str) -> dict[str, Any]:
+            answer = assistant.ask(q)
+            answer.session_id = session
+            return answer.model_dump()
+
+        if batch:
+            _run_batch(batch, run)
+            return
+        if question is None:
+            raise InputError("Give a question or --batch FILE.")
+        answer = Answer.model_validate(run(question))
+        if as_json:
+            _print_json(answer.model_dump())
+        else:
+            _print_answer(answer)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="A doc_id (or source file name).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """One document's cleaned text and metadata."""
+    with user_errors():
+        doc = _assistant().document(doc_id)
+        if as_json:
+            _print_json(
+                doc.model_dump(
+                    include={"doc_id", "source", "title", "outlet", "author", "published", "regions", "lang", "text"}
+                )
+            )
+            return
+        out.print(f"[bold]{escape(doc.title)}[/bold]  ({escape(doc.source)}, {doc.doc_id})")
+        out.print(" · ".join(x for x in (doc.outlet, doc.author, doc.published, ", ".join(doc.regions)) if x))
+        out.print()
+        out.print(escape(doc.text))
+
+
+@app.command()
+def chat(session: Annotated[str | None, typer.Option("--session", help="Conversation id.")] = None) -> None:
+    """Talk to the assistant in the terminal (empty line or /quit to leave, /history to review)."""
+    with user_errors():
+        assistant = _assistant()
+        history: list[tuple[str, Answer]] = []
+        out.print("정책톡 — ask in Korean or English. /history shows this session, /quit leaves.")
+        while True:
+            try:
+                line = input("> ").strip()
+            except EOFError:
+                break
+            if line in ("", "/quit", "/exit"):
+                break
+            if line == "/history":
+                for n, (q, a) in enumerate(history, start=1):
+                    out.print(f"[bold]{n}. {escape(q)}[/bold]\n   {escape(a.answer)}")
+                continue
+            try:
+                answer = assistant.ask(line)
+            except InputError as exc:
+                err.print(f"[red]error:[/red] {escape(str(exc))}")
+                continue
+            answer.session_id = session
+            history.append((line, answer))
+            _print_answer(answer)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the API and the chat UI (arrives with the serving issue; for now checks the index)."""
+    with user_errors():
+        assistant = _assistant()
+        index = assistant.index
+        out.print(
+            f"Index ready: {index.manifest.documents} documents, {index.manifest.chunks} chunks "
+            f"({index.manifest.embedding_model}).\nThe API and UI will be served at http://{host}:{port} "
+            "once the serving issue lands; until then use `rag ask`, `rag search` or `rag chat`."
+        )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

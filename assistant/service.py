@@ -1,0 +1,121 @@
+"""The assistant as one object: what the CLI and the API call to ingest, search, answer and show."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.settings import Settings
+from index.chunking import ChunkingParams
+from index.documents import SourceDocument
+from index.embeddings import SentenceTransformerEmbeddings
+from index.errors import InputError, NotFoundError
+from index.ingest import IngestReport, ingest_paths
+from index.retriever import HybridRetriever, ScoredChunk, SearchEngine
+from index.store import IndexData, load_index
+
+
+def validate_query(text: str, settings: Settings, what: str = "question") -> str:
+    """The query stripped of surrounding blanks; an InputError when empty or too long."""
+    stripped = (text or "").strip()
+    if not stripped:
+        raise InputError(f"The {what} is empty.")
+    if len(stripped) > settings.max_query_chars:
+        raise InputError(
+            f"The {what} has {len(stripped)} characters; the limit is {settings.max_query_chars} (RAG_MAX_QUERY_CHARS)."
+        )
+    return stripped
+
+
+def validate_top_k(k: int | None, settings: Settings) -> int:
+    """`k`, or the default top-k; an InputError outside 1..50."""
+    if k is None:
+        return settings.top_k
+    if not 1 <= k <= 50:
+        raise InputError(f"top_k must be between 1 and 50, not {k}.")
+    return k
+
+
+class Assistant:
+    """Holds the model and the index (loaded once, lazily) and answers requests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = SentenceTransformerEmbeddings.from_settings(settings)
+        self._lock = threading.Lock()
+        self._index: IndexData | None = None
+        self._engine: SearchEngine | None = None
+        self._answerer: ExtractiveAnswerer | None = None
+
+    @property
+    def chunking(self) -> ChunkingParams:
+        """Chunking parameters from the settings."""
+        s = self.settings
+        return ChunkingParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_sentences)
+
+    @property
+    def index(self) -> IndexData:
+        """The loaded index (read from disk on first use)."""
+        with self._lock:
+            if self._index is None:
+                self._index = load_index(self.settings.resolved_index_dir, expected_model=self.embedder.model)
+            return self._index
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The search engine over the loaded index."""
+        if self._engine is None:
+            s = self.settings
+            self._engine = SearchEngine(self.index, self.embedder, rrf_k=s.rrf_k, candidates=s.fusion_candidates)
+        return self._engine
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The extractive answerer over the search engine."""
+        if self._answerer is None:
+            s = self.settings
+            self._answerer = ExtractiveAnswerer(
+                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences, threshold=s.refusal_threshold
+            )
+        return self._answerer
+
+    def retriever(self, k: int | None = None, mode: str | None = None) -> HybridRetriever:
+        """A LangChain retriever over the index."""
+        return HybridRetriever(
+            engine=self.engine, k=validate_top_k(k, self.settings), mode=mode or self.settings.retrieval_mode
+        )
+
+    def ingest(self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
+        """Index files (default: the seeds folder) and reload the index."""
+        report = ingest_paths(
+            paths or [self.settings.seeds_dir],
+            index_dir=self.settings.resolved_index_dir,
+            embedder=self.embedder,
+            params=self.chunking,
+            max_file_bytes=self.settings.max_file_bytes,
+            rebuild=rebuild,
+            progress=progress,
+        )
+        with self._lock:
+            self._index = self._engine = self._answerer = None
+        return report
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[ScoredChunk]:
+        """Ranked chunks for a query."""
+        query = validate_query(query, self.settings, "query")
+        return self.engine.search(query, validate_top_k(k, self.settings), mode or self.settings.retrieval_mode)
+
+    def ask(self, question: str) -> Answer:
+        """A cited answer to one question."""
+        return self.answerer.answer(validate_query(question, self.settings))
+
+    def document(self, doc_id: str) -> SourceDocument:
+        """One document by id (or by its source file name)."""
+        documents = self.index.documents
+        if doc_id in documents:
+            return documents[doc_id]
+        for document in documents.values():
+            if document.source == doc_id:
+                return document
+        raise NotFoundError(f"No document {doc_id!r}. `rag search` shows the doc_id of each result.")

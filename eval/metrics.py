@@ -1,0 +1,46 @@
+"""Ranking and answer metrics, as plain functions over hit lists."""
+
+from __future__ import annotations
+
+import math
+
+
+def recall_at(hits: list[bool], k: int) -> float:
+    """1.0 when a relevant item is among the first k."""
+    return 1.0 if any(hits[:k]) else 0.0
+
+
+def reciprocal_rank(hits: list[bool]) -> float:
+    """1/rank of the first relevant item (0 when none)."""
+    for position, hit in enumerate(hits, start=1):
+        if hit:
+            return 1.0 / position
+    return 0.0
+
+
+def ndcg_at(hits: list[bool], k: int) -> float:
+    """nDCG@k with binary relevance and one relevant item."""
+    for position, hit in enumerate(hits[:k], start=1):
+        if hit:
+            return 1.0 / math.log2(position + 1)
+    return 0.0
+
+
+def spans_overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """True when two half-open character spans share a character."""
+    return a_start < b_end and b_start < a_end
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def mean(values: list[float]) -> float:
+    """Arithmetic mean; 0 for no values."""
+    return sum(values) / len(values) if values else 0.0

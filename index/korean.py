@@ -1,0 +1,73 @@
+"""The shared Kiwi morphological analyser: sentence splitting and BM25 tokens for Korean text."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+from kiwipiepy import Kiwi
+
+from index.language import detect_language
+
+# Morpheme tags that carry meaning for search: nouns, verb/adjective stems, roots, numbers, foreign words.
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH", "MM", "XSN"})
+_ENGLISH_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def get_kiwi() -> Kiwi:
+    """One Kiwi per process (loading its model takes about a second)."""
+    return Kiwi()
+
+
+def _english_sentences(text: str, offset: int) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _ENGLISH_BOUNDARY.finditer(text):
+        spans.append((offset + start, offset + match.start() + len(match.group(0).rstrip())))
+        start = match.end()
+    spans.append((offset + start, offset + len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every sentence of `text`; a sentence never crosses a line break."""
+    spans: list[tuple[int, int]] = []
+    line_start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            with _LOCK:
+                kiwi_sents = get_kiwi().split_into_sents(line)
+            for sent in kiwi_sents:
+                start, end = _trim(line, sent.start, sent.end)
+                if end <= start:
+                    continue
+                piece = line[start:end]
+                if detect_language(piece) == "en":
+                    spans.extend(_english_sentences(piece, line_start + start))
+                else:
+                    spans.append((line_start + start, line_start + end))
+        line_start += len(line) + 1
+    return spans
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
+    with _LOCK:
+        tokens = get_kiwi().tokenize(text)
+    out = []
+    for token in tokens:
+        tag = token.tag.split("-")[0]
+        if tag in CONTENT_TAGS:
+            form = token.form.lower()
+            out.append(form + "다" if tag in {"VV", "VA"} else form)
+    return out

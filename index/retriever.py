@@ -1,0 +1,207 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 (Kiwi morphemes) fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faiss
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from index.documents import Chunk, SourceDocument
+from index.embeddings import SentenceTransformerEmbeddings
+from index.korean import tokenize
+from index.language import detect_language
+from index.regions import find_regions
+from index.store import IndexData
+
+MODES = ("hybrid", "dense", "bm25")
+CROSSLINGUAL_WEIGHT = 2.0
+
+
+@dataclass
+class ScoredChunk:
+    """A retrieved chunk with its document and scores (fused, cosine, BM25)."""
+
+    chunk: Chunk
+    document: SourceDocument
+    rank: int
+    score: float
+    dense_score: float
+    bm25_score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `rag search --json` result object."""
+        return {
+            "rank": self.rank,
+            "doc_id": self.document.doc_id,
+            "source": self.document.source,
+            "title": self.document.title,
+            "chunk_id": self.chunk.chunk_id,
+            "score": round(self.score, 6),
+            "dense_score": round(self.dense_score, 6),
+            "bm25_score": round(self.bm25_score, 6),
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "text": self.chunk.text,
+        }
+
+
+class SearchEngine:
+    """Ranks the chunks of a loaded index for a query."""
+
+    def __init__(
+        self,
+        data: IndexData,
+        embedder: SentenceTransformerEmbeddings,
+        *,
+        rrf_k: int = 60,
+        candidates: int = 30,
+    ) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query vector (normalised)."""
+        return self.embedder.encode_queries([query])[0]
+
+    def region_rows(self, query: str) -> np.ndarray | None:
+        """Rows of the documents that mention every region the query names (None: no restriction).
+
+        When no document covers them all, retrieval is not restricted; the answerer then refuses.
+        """
+        regions = set(find_regions(query))
+        if not regions:
+            return None
+        rows = [
+            row
+            for doc_id, doc_rows in self.data.rows_by_doc.items()
+            if regions <= set(self.data.documents[doc_id].regions)
+            for row in doc_rows
+        ]
+        return np.array(sorted(rows), dtype=np.int64) if rows else None
+
+    def _dense_ranking(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        _, rows = self.data.vectors.search(vector[None, :].astype(np.float32), n, params=params)
+        return [int(r) for r in rows[0] if r >= 0]
+
+    def _translation_bridge(self, ranking: list[int], main: str) -> list[int]:
+        """Map each hit in a translated section to the chunk at the same relative place in the original.
+
+        A document that carries its own translation (e.g. a machine-translated English version of a
+        Korean article) has both languages; the n-th of its translated chunks stands for the part of the
+        original at the same fraction of its length.
+        """
+        bridged: list[int] = []
+        for row in ranking:
+            chunk = self.data.chunks[row]
+            if chunk.lang == main:
+                continue
+            doc_rows = self.data.rows_by_doc[chunk.doc_id]
+            originals = [r for r in doc_rows if self.data.chunks[r].lang == main]
+            translated = [r for r in doc_rows if self.data.chunks[r].lang == chunk.lang]
+            if not originals:
+                continue
+            fraction = translated.index(row) / len(translated)
+            target = originals[min(len(originals) - 1, int(fraction * len(originals)))]
+            if target not in bridged:
+                bridged.append(target)
+        return bridged
+
+    def rankings(
+        self, query: str, vector: np.ndarray, n: int, mode: str, region_filter: bool = True
+    ) -> list[tuple[float, list[int]]]:
+        """The (weight, ranked rows) lists that are fused for `mode`.
+
+        Dense: one list over all chunks and, for a question not in the corpus's main language, one over
+        main-language chunks only, weighted up, so that same-language text (e.g. a machine translation)
+        cannot crowd out the original. BM25: query morphemes plus the Korean names of the regions it names.
+        """
+        allowed = self.region_rows(query) if region_filter else None
+        lists: list[tuple[float, list[int]]] = []
+        if mode in ("hybrid", "dense"):
+            lists.append((1.0, self._dense_ranking(vector, n, allowed)))
+            main = self.data.main_language
+            if detect_language(query) != main:
+                main_rows = np.array(self.data.rows_by_lang.get(main, []), dtype=np.int64)
+                if allowed is not None:
+                    main_rows = np.intersect1d(main_rows, allowed)
+                if len(main_rows):
+                    lists.append((CROSSLINGUAL_WEIGHT, self._dense_ranking(vector, n, main_rows)))
+                lists.append((1.0, self._translation_bridge(lists[0][1], main)))
+        if mode in ("hybrid", "bm25"):
+            tokens = tokenize(query) + tokenize(" ".join(find_regions(query)))
+            lists.append((1.0, [row for row, _ in self.data.bm25.top(tokens, n, allowed)]))
+        return lists
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+        region_filter: bool = True,
+    ) -> list[ScoredChunk]:
+        """The k best chunks for `query` by `mode` (hybrid, dense or bm25), best first.
+
+        With `region_filter`, only documents that mention every region the query names compete (a claim
+        checker turns it off: a claim may name the wrong city).
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        size = len(self.data.chunks)
+        if size == 0 or k <= 0:
+            return []
+        n = min(size, max(self.candidates, k))
+        vector = self.embed_query(query) if query_vector is None else query_vector
+        fused: dict[int, float] = {}
+        for weight, ranking in self.rankings(query, vector, n, mode, region_filter):
+            for position, row in enumerate(ranking):
+                fused[row] = fused.get(row, 0.0) + weight / (self.rrf_k + position + 1)
+        best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        bm25_scores = self.data.bm25.scores(tokenize(query))
+        results = []
+        for rank, row in enumerate(best, start=1):
+            chunk = self.data.chunks[row]
+            dense = float(np.dot(self.data.vectors.reconstruct(row), vector))
+            document = self.data.documents[chunk.doc_id]
+            results.append(ScoredChunk(chunk, document, rank, fused[row], dense, float(bm25_scores[row])))
+        return results
+
+
+def to_langchain_document(result: ScoredChunk) -> Document:
+    """A LangChain document carrying the chunk text and every field a citation needs."""
+    metadata = result.as_dict()
+    text = metadata.pop("text")
+    metadata.update(
+        published=result.document.published,
+        outlet=result.document.outlet,
+        heading=result.chunk.heading,
+        lang=result.chunk.lang,
+    )
+    return Document(page_content=text, metadata=metadata, id=result.chunk.chunk_id)
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over the index: dense + BM25 with reciprocal-rank fusion."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    engine: SearchEngine
+    k: int = Field(5, ge=1)
+    mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$")
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+    ) -> list[Document]:
+        results = self.engine.search(query, k or self.k, self.mode)
+        return [to_langchain_document(r) for r in results]

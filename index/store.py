@@ -1,0 +1,231 @@
+"""The index on disk: FAISS vectors, BM25 tokens, documents, chunks and a manifest, in one directory.
+
+Layout: `<index_dir>/CURRENT` names the live generation `gen-NNNNNNNN/`. A new generation is written
+completely and fsynced, then `CURRENT` is replaced atomically (`os.replace`), so a crash at any moment
+leaves the previous index loadable. Old generations are removed after the switch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import faiss
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from index.bm25 import BM25Index
+from index.documents import Chunk, SourceDocument
+from index.errors import IndexUnavailableError
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+FILES = ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss")
+REBUILD_HINT = "Run `rag ingest --rebuild` to build it again from the documents."
+
+
+class Manifest(BaseModel):
+    """What an index was built with; checked on every load."""
+
+    format_version: int = FORMAT_VERSION
+    embedding_model: str
+    dimension: int
+    normalized: bool = True
+    query_prefix: str
+    passage_prefix: str
+    chunking: dict[str, int]
+    corpus_hash: str
+    documents: int
+    chunks: int
+    created_at: str
+    versions: dict[str, str]
+    checksums: dict[str, str] = {}
+
+
+@dataclass
+class IndexData:
+    """Everything a loaded index holds, in memory."""
+
+    manifest: Manifest
+    documents: dict[str, SourceDocument]
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    vectors: faiss.Index
+    bm25: BM25Index = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bm25 = BM25Index(self.tokens)
+        self.rows_by_doc: dict[str, list[int]] = {}
+        self.rows_by_lang: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            self.rows_by_doc.setdefault(chunk.doc_id, []).append(row)
+            self.rows_by_lang.setdefault(chunk.lang, []).append(row)
+
+    @property
+    def main_language(self) -> str:
+        """The language most chunks are in."""
+        return max(self.rows_by_lang, key=lambda lang: len(self.rows_by_lang[lang]), default="ko")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the libraries whose behaviour shapes the index."""
+    out = {}
+    for name in ("policy-rag", "faiss-cpu", "sentence-transformers", "kiwipiepy", "torch"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def corpus_hash(doc_ids: list[str]) -> str:
+    """A hash of the set of documents in the index."""
+    return hashlib.sha256("\n".join(sorted(doc_ids)).encode()).hexdigest()[:16]
+
+
+def new_manifest(
+    *, embedding_model: str, dimension: int, query_prefix: str, passage_prefix: str, chunking: dict[str, int]
+) -> Manifest:
+    """A manifest for an index about to be written (counts and hashes are filled in by `save_index`)."""
+    return Manifest(
+        embedding_model=embedding_model,
+        dimension=dimension,
+        query_prefix=query_prefix,
+        passage_prefix=passage_prefix,
+        chunking=chunking,
+        corpus_hash="",
+        documents=0,
+        chunks=0,
+        created_at="",
+        versions=package_versions(),
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_jsonl(path: Path, rows: list[str]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(row + "\n")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation directory, or None when no index was ever written."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def index_exists(index_dir: Path) -> bool:
+    """True when a generation is live (it may still fail to load if damaged)."""
+    generation = current_generation(index_dir)
+    return generation is not None and generation.is_dir()
+
+
+def save_index(index_dir: Path, data: IndexData) -> Path:
+    """Write `data` as a new generation and switch to it atomically; returns the generation directory."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    number = 1 + max((int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()), default=0)
+    staging = index_dir / f".tmp-gen-{number:08d}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    _write_jsonl(staging / "documents.jsonl", [d.model_dump_json() for d in data.documents.values()])
+    _write_jsonl(staging / "chunks.jsonl", [c.model_dump_json() for c in data.chunks])
+    _write_jsonl(staging / "tokens.jsonl", [json.dumps(t, ensure_ascii=False) for t in data.tokens])
+    faiss.write_index(data.vectors, str(staging / "dense.faiss"))
+    manifest = data.manifest.model_copy(
+        update={
+            "documents": len(data.documents),
+            "chunks": len(data.chunks),
+            "corpus_hash": corpus_hash(list(data.documents)),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "checksums": {name: _sha256(staging / name) for name in FILES},
+        }
+    )
+    (staging / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    for name in (*FILES, "manifest.json"):
+        _fsync(staging / name)
+    generation = index_dir / f"gen-{number:08d}"
+    os.replace(staging, generation)
+    pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    pointer_tmp.write_text(generation.name, encoding="utf-8")
+    _fsync(pointer_tmp)
+    os.replace(pointer_tmp, index_dir / CURRENT)
+    data.manifest = manifest
+    # Ingests are serialised by a lock, so anything else here is an old or crashed generation.
+    for stale in index_dir.iterdir():
+        if stale != generation and stale.name.startswith(("gen-", ".tmp-gen-")):
+            shutil.rmtree(stale, ignore_errors=True)
+    return generation
+
+
+def _read_jsonl(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
+    """Load the live generation, verifying files, counts and (when given) the embedding model."""
+    generation = current_generation(index_dir)
+    if generation is None or not generation.is_dir():
+        raise IndexUnavailableError(f"No index at {index_dir}. Run `rag ingest` to build it from seeds/.")
+    try:
+        manifest = Manifest.model_validate_json((generation / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValidationError, ValueError) as exc:
+        raise IndexUnavailableError(f"The index manifest in {generation} is damaged ({exc}). {REBUILD_HINT}") from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexUnavailableError(
+            f"The index has format {manifest.format_version}, not {FORMAT_VERSION}. {REBUILD_HINT}"
+        )
+    if expected_model is not None and manifest.embedding_model != expected_model:
+        raise IndexUnavailableError(
+            f"The index was built with embedding model {manifest.embedding_model!r} but "
+            f"RAG_EMBEDDING_MODEL is {expected_model!r}. {REBUILD_HINT} "
+            f"(or set RAG_EMBEDDING_MODEL={manifest.embedding_model})"
+        )
+    for name in FILES:
+        path = generation / name
+        if not path.is_file() or _sha256(path) != manifest.checksums.get(name):
+            raise IndexUnavailableError(f"Index file {path} is missing or damaged. {REBUILD_HINT}")
+    try:
+        documents = [SourceDocument.model_validate_json(r) for r in _read_jsonl(generation / "documents.jsonl")]
+        chunks = [Chunk.model_validate_json(r) for r in _read_jsonl(generation / "chunks.jsonl")]
+        tokens = [json.loads(r) for r in _read_jsonl(generation / "tokens.jsonl")]
+        vectors = faiss.read_index(str(generation / "dense.faiss"))
+    except (ValidationError, ValueError, RuntimeError) as exc:
+        raise IndexUnavailableError(f"The index in {generation} cannot be read ({exc}). {REBUILD_HINT}") from exc
+    if not (len(chunks) == len(tokens) == vectors.ntotal == manifest.chunks) or vectors.d != manifest.dimension:
+        raise IndexUnavailableError(f"The index in {generation} is inconsistent. {REBUILD_HINT}")
+    return IndexData(manifest, {d.doc_id: d for d in documents}, chunks, tokens, vectors)
+
+
+def empty_vectors(dimension: int) -> faiss.Index:
+    """An exact inner-product index (cosine on normalised vectors)."""
+    return faiss.IndexFlatIP(dimension)
+
+
+def all_vectors(index: faiss.Index) -> np.ndarray:
+    """Every stored vector, in row order."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal)
