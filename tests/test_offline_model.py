@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # allow running pytest from any working directory
-    sys.path.insert(0, str(ROOT))
-
-from index.offline_model import (  # noqa: E402
+from index.offline_model import (
     BUNDLED_MODEL_NAME,
     bundled_weights_available,
     materialize_bundled_e5,
