@@ -65,11 +65,20 @@ def _normalised(text: str) -> str:
 class ExtractiveAnswerer:
     """Answers from retrieved chunks by quoting their best sentences."""
 
-    def __init__(self, engine: SearchEngine, *, top_k: int = 5, max_sentences: int = 3, threshold: float = 0.8) -> None:
+    def __init__(
+        self,
+        engine: SearchEngine,
+        *,
+        top_k: int = 5,
+        max_sentences: int = 3,
+        threshold: float = 0.867,
+        crosslingual_threshold: float = 0.778,
+    ) -> None:
         self.engine = engine
         self.top_k = top_k
         self.max_sentences = max_sentences
         self.threshold = threshold
+        self.crosslingual_threshold = crosslingual_threshold
         self._sentences: dict[str, list[Sentence]] = {}
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
@@ -96,6 +105,8 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 text = document.text[sentence.start : sentence.end]
+                if text in document.title or document.title in text:
+                    continue  # the headline restates the topic; it does not answer
                 if sentence_answers_type(text, answer_type):
                     candidates.append(ScoredSentence(document, sentence.start, sentence.end, result.rank, 0.0))
         if not candidates:
@@ -122,6 +133,11 @@ class ExtractiveAnswerer:
         # Reading order: documents in retrieval order, sentences in text order.
         return sorted(chosen, key=lambda c: (c.chunk_rank, c.document.doc_id, c.start))
 
+    def threshold_for(self, question_language: str, sentence: str) -> float:
+        """The refusal threshold: cross-lingual similarities run lower than same-language ones."""
+        same = detect_language(sentence) == question_language
+        return self.threshold if same else self.crosslingual_threshold
+
     def answer(self, question: str, retrieval_query: str | None = None) -> Answer:
         """Answer `question` (retrieving with `retrieval_query` when a rewritten one is given)."""
         language = detect_language(question)
@@ -129,7 +145,7 @@ class ExtractiveAnswerer:
         query_vector = self.engine.embed_query(query)
         results = self.engine.search(query, self.top_k, query_vector=query_vector)
         ranked = self.scored_sentences(query, results, query_vector)
-        if not ranked or ranked[0].score < self.threshold:
+        if not ranked or ranked[0].score < self.threshold_for(language, ranked[0].text):
             return Answer(answer=NOT_FOUND[language], language=language, grounded=False, query=query)
         chosen = self._select(ranked)
         citations = [cite(n, c.document, c.start, c.end) for n, c in enumerate(chosen, start=1)]

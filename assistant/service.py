@@ -76,7 +76,9 @@ class Assistant:
         if self._answerer is None:
             s = self.settings
             self._answerer = ExtractiveAnswerer(
-                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences, threshold=s.refusal_threshold
+                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences,
+                threshold=s.refusal_threshold,
+                crosslingual_threshold=s.refusal_threshold_crosslingual,
             )
         return self._answerer
 

@@ -45,7 +45,10 @@ class Settings(BaseSettings):
 
     answer_max_sentences: int = Field(3, ge=1, le=10)
     refusal_threshold: float = Field(
-        0.80, ge=0.0, le=1.0, description="Best evidence-sentence score below this means 'not found'."
+        0.867, ge=0.0, le=2.0, description="Best evidence score below this means 'not found' (same language)."
+    )
+    refusal_threshold_crosslingual: float = Field(
+        0.778, ge=0.0, le=2.0, description="The same for a question and evidence in different languages."
     )
 
     max_query_chars: int = Field(2000, ge=10, description="Longest question or claim accepted.")

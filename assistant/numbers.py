@@ -1,0 +1,116 @@
+"""Quantities in Korean and English text, normalised so they compare as numbers.
+
+`4000억 원`, `400 billion won` and `4,000억원` are the same amount; `2조 4천억` is 2.4 trillion;
+`76.7%` and `76.7 percent` are the same share; `2017년` and `in 2017` are the same year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KOREAN_SCALES = {"만": 1e4, "억": 1e8, "조": 1e12}
+ENGLISH_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+NUMBER = r"\d[\d,]*(?:\.\d+)?"
+
+# A run of numbers and Korean units with only blanks between them: "2조 4천억", "4000억", "76.7".
+_KOREAN_RUN = re.compile(rf"(?:{NUMBER}|[조억만천])(?:\s?(?:{NUMBER}|[조억만천]))*")
+_ENGLISH = re.compile(
+    rf"(?P<currency>KRW|\$|₩)?\s?(?P<number>{NUMBER})\s?(?P<scale>thousand|million|billion|trillion)?",
+    re.IGNORECASE,
+)
+_KOREAN_SUFFIXES = (
+    ("money", re.compile(r"\s?(?:원|달러)")),
+    ("percent", re.compile(r"\s?(?:%|퍼센트|프로)")),
+    ("people", re.compile(r"\s?명")),
+    ("year", re.compile(r"\s?년")),
+    ("month", re.compile(r"\s?(?:개월|월)")),
+    ("count", re.compile(r"\s?(?:개|곳|가지|건|배|차)")),
+)
+_ENGLISH_SUFFIXES = (
+    ("money", re.compile(r"\s?(?:won|KRW|dollars?)\b", re.IGNORECASE)),
+    ("percent", re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)),
+    ("people", re.compile(r"\s?(?:people|persons|jobs|workers|employees|residents)\b", re.IGNORECASE)),
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A normalised value and what kind of thing it counts (money, percent, people, year, month, count)."""
+
+    value: float
+    kind: str
+    text: str
+
+    def same_value(self, other: Quantity) -> bool:
+        """True for the same kind and the same value (to 0.1 %)."""
+        return self.kind == other.kind and abs(self.value - other.value) <= 1e-3 * max(abs(self.value), 1.0)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def korean_amount(run: str) -> tuple[float, bool]:
+    """The value of a run like `2조 4천억` and whether it used a large unit (만, 억, 조)."""
+    total = section = 0.0
+    pending: float | None = None
+    scaled = False
+    for token in re.findall(rf"{NUMBER}|[조억만천]", run):
+        if token == "천":
+            section += (pending if pending is not None else 1.0) * 1e3
+            pending = None
+        elif token in KOREAN_SCALES:
+            group = section + (pending or 0.0)
+            total += (group or 1.0) * KOREAN_SCALES[token]
+            section, pending, scaled = 0.0, None, True
+        else:
+            if pending is not None:  # two bare numbers in a row: "2017 8" is not one amount
+                break
+            pending = _number(token)
+    return total + section + (pending or 0.0), scaled
+
+
+def _kind(following: str, suffixes: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    for kind, pattern in suffixes:
+        if pattern.match(following):
+            return kind
+    return None
+
+
+def _plain_kind(value: float, scaled: bool) -> str:
+    if scaled:
+        return "money"  # "5000억 투자": large Korean units without a noun are amounts of money here
+    if value.is_integer() and 1900 <= value <= 2100:
+        return "year"
+    return "count"
+
+
+def quantities(text: str) -> set[Quantity]:
+    """Every quantity in a Korean or English text."""
+    found: set[Quantity] = set()
+    for match in _KOREAN_RUN.finditer(text):
+        run = match.group().strip()
+        if not re.search(r"\d", run):
+            continue
+        value, scaled = korean_amount(run)
+        following = text[match.end() : match.end() + 12]
+        kind = _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
+        if kind is None and not scaled:
+            continue  # leave bare numbers to the English pass, which knows "billion" and "$"
+        found.add(Quantity(value, kind or _plain_kind(value, scaled), run))
+    for match in _ENGLISH.finditer(text):
+        value = _number(match.group("number"))
+        if match.group("scale"):
+            value *= ENGLISH_SCALES[match.group("scale").lower()]
+        following = text[match.end() : match.end() + 12]
+        if re.match(r"\s?(?:[조억만천]|[가-힣])", following):
+            continue  # a Korean amount or counter, handled above
+        kind = "money" if match.group("currency") else _kind(following, _ENGLISH_SUFFIXES)
+        found.add(Quantity(value, kind or _plain_kind(value, False), match.group().strip()))
+    return found
+
+
+def values(text: str) -> set[tuple[str, float]]:
+    """The (kind, value) pairs of a text, for set comparisons."""
+    return {(q.kind, round(q.value, 6)) for q in quantities(text)}

@@ -1,0 +1,71 @@
+"""The extractive answerer: cited sentences whose quotes are exact spans, refusals in the question's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import KOREAN_SOURCES_NOTE, NOT_FOUND, Answer
+from assistant.service import Assistant
+from index.errors import InputError
+
+
+def _assert_citations_exact(assistant: Assistant, answer: Answer) -> None:
+    for citation in answer.citations:
+        text = assistant.document(citation.doc_id).text
+        assert citation.quote == text[citation.start : citation.end]
+        assert f"[{citation.n}]" in answer.answer
+
+
+def test_korean_question_gets_cited_korean_answer(seed_assistant: Assistant) -> None:
+    answer = seed_assistant.ask("광주 인공지능 집적단지에는 얼마가 투자될 계획인가요?")
+    assert answer.grounded and answer.language == "ko"
+    assert "4000억 원" in answer.answer
+    assert answer.citations and answer.citations[0].source.startswith("004_")
+    _assert_citations_exact(seed_assistant, answer)
+
+
+def test_english_question_gets_korean_evidence_with_english_note(seed_assistant: Assistant) -> None:
+    answer = seed_assistant.ask("When did Daegu finish building its vehicle proving ground?")
+    assert answer.grounded and answer.language == "en"
+    assert answer.answer.startswith(KOREAN_SOURCES_NOTE)
+    assert any("2014년 완공" in c.quote for c in answer.citations)
+    _assert_citations_exact(seed_assistant, answer)
+
+
+def test_citations_are_numbered_in_reading_order_without_duplicates(seed_assistant: Assistant) -> None:
+    answer = seed_assistant.ask("경북 이차전지 제조혁신 허브 전략에서 각 도시의 역할은?")
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    quotes = [c.quote for c in answer.citations]
+    assert len(set(quotes)) == len(quotes)
+    same_doc = [(c.doc_id, c.start) for c in answer.citations]
+    by_doc: dict[str, list[int]] = {}
+    for doc_id, start in same_doc:
+        by_doc.setdefault(doc_id, []).append(start)
+    assert all(starts == sorted(starts) for starts in by_doc.values())
+    # Every marker in the body refers to an existing citation.
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} == {c.n for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("부산시가 해양산업 육성에 배정한 예산은 얼마인가요?", "ko"),
+        ("What is the population of Pohang?", "en"),
+    ],
+)
+def test_missing_answer_is_refused_in_the_question_language(
+    seed_assistant: Assistant, question: str, language: str
+) -> None:
+    answer = seed_assistant.ask(question)
+    assert not answer.grounded
+    assert answer.answer == NOT_FOUND[language]
+    assert answer.language == language
+    assert answer.citations == []
+
+
+@pytest.mark.parametrize("question", ["", "   ", "가" * 5000])
+def test_empty_or_huge_question_is_an_input_error(seed_assistant: Assistant, question: str) -> None:
+    with pytest.raises(InputError):
+        seed_assistant.ask(question)
