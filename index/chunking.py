@@ -56,8 +56,12 @@ def _headings_in_force(text: str, sentences: list[Sentence]) -> list[str | None]
     return out
 
 
-def _chunk_end(sentences: list[Sentence], first: int, params: ChunkingParams) -> int:
-    """Index one past the last sentence of the chunk that starts at `first`."""
+def _chunk_end(sentences: list[Sentence], first: int, params: ChunkingParams, must_reach: int) -> int:
+    """Index one past the last sentence of the chunk that starts at `first`.
+
+    The chunk always reaches sentence `must_reach` (the first one the previous chunk did not hold), so a
+    chunk is never just the overlap of its predecessor.
+    """
     start = sentences[first].start
     last = first + 1
     while last < len(sentences):
@@ -65,10 +69,23 @@ def _chunk_end(sentences: list[Sentence], first: int, params: ChunkingParams) ->
         if nxt.lang != sentences[first].lang:
             break
         size_now = sentences[last - 1].end - start
-        if size_now >= params.target_chars or nxt.end - start > params.max_chars:
+        if last > must_reach and (size_now >= params.target_chars or nxt.end - start > params.max_chars):
             break
         last += 1
     return last
+
+
+def _next_first(sentences: list[Sentence], first: int, last: int, params: ChunkingParams) -> int:
+    """Where the chunk after `first..last-1` starts: N sentences back, fewer if they leave no room.
+
+    Overlap sentences are dropped (oldest first) while they and the next new sentence would exceed
+    `max_chars`; there is no overlap across a change of language.
+    """
+    overlap = 0 if sentences[last].lang != sentences[first].lang else params.overlap_sentences
+    nxt = max(first + 1, last - overlap)
+    while nxt < last and sentences[last].end - sentences[nxt].start > params.max_chars:
+        nxt += 1
+    return nxt
 
 
 def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
@@ -76,9 +93,9 @@ def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
     sentences = document_sentences(doc.text)
     headings = _headings_in_force(doc.text, sentences)
     chunks: list[Chunk] = []
-    first = 0
+    first = must_reach = 0
     while first < len(sentences):
-        last = _chunk_end(sentences, first, params)
+        last = _chunk_end(sentences, first, params, must_reach)
         start, end = sentences[first].start, sentences[last - 1].end
         chunks.append(
             Chunk(
@@ -93,7 +110,5 @@ def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
         )
         if last >= len(sentences):
             break
-        language_break = sentences[last].lang != sentences[first].lang
-        overlap = 0 if language_break else params.overlap_sentences
-        first = max(first + 1, last - overlap)
+        first, must_reach = _next_first(sentences, first, last, params), last
     return chunks

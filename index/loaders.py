@@ -10,7 +10,8 @@ from index.errors import InputError, MalformedFileError, UnsupportedFileError
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+# Only spaces and tabs: `\s` would also match newlines and swallow the blank line before a heading.
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from index.cleaning import normalise_line
 from index.language import detect_language
@@ -35,13 +36,16 @@ class DocumentMetadata:
 
 
 def _first_date(lines: list[str]) -> str | None:
+    """ISO date of the first dated byline (입력/승인/Published ...); dates that are not real days are skipped."""
     for line in lines:
         if not _DATE_LINE.search(line):
             continue
-        match = _DATE.search(line)
-        if match:
-            year, month, day = (g for g in match.groups() if g is not None)
-            return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+        for match in _DATE.finditer(line):
+            year, month, day = (int(g) for g in match.groups() if g is not None)
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                continue
     return None
 
 

@@ -144,7 +144,23 @@ def index_exists(index_dir: Path) -> bool:
 
 
 def save_index(index_dir: Path, data: IndexData) -> Path:
-    """Write `data` as a new generation and switch to it atomically; returns the generation directory."""
+    """Write `data` as a new generation and switch to it atomically; returns the generation directory.
+
+    A failure to write (disk full, a file in the way, no permission) leaves `CURRENT` on the previous
+    generation and is reported as an `IndexUnavailableError` rather than a raw `OSError` (or the
+    `RuntimeError` FAISS raises when it cannot write its file).
+    """
+    try:
+        return _write_generation(index_dir, data)
+    except (OSError, RuntimeError) as exc:
+        raise IndexUnavailableError(
+            f"Could not write the index in {index_dir} ({exc}); the previous index is unchanged. "
+            "Free some space or fix the directory's permissions, then run `rag ingest` again."
+        ) from exc
+
+
+def _write_generation(index_dir: Path, data: IndexData) -> Path:
+    """Write a new generation, fsync it, then point `CURRENT` at it and remove older generations."""
     index_dir.mkdir(parents=True, exist_ok=True)
     number = 1 + max((int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()), default=0)
     staging = index_dir / f".tmp-gen-{number:08d}-{os.getpid()}"
