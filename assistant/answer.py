@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.citations import Citation, cite
-from assistant.question_types import expected_answer_type, sentence_answers_type
+from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
 from index.korean import tokenize
@@ -87,11 +87,15 @@ class ExtractiveAnswerer:
         return self._sentences[document.doc_id]
 
     def scored_sentences(
-        self, question: str, results: list[ScoredChunk], query_vector: np.ndarray
+        self,
+        query: str,
+        results: list[ScoredChunk],
+        query_vector: np.ndarray,
+        answer_type: AnswerType | None = None,
+        regions: set[str] | frozenset[str] = frozenset(),
     ) -> list[ScoredSentence]:
-        """Every sentence of the retrieved chunks that may answer, scored, best first."""
-        regions = set(find_regions(question))
-        answer_type = expected_answer_type(question)
+        """Every sentence of the retrieved chunks that may answer, scored against the query, best first.
+        Only sentences holding a value of `answer_type` count, and only from documents naming all `regions`."""
         seen: set[tuple[str, int]] = set()
         candidates: list[ScoredSentence] = []
         for result in results:
@@ -112,7 +116,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return []
         vectors = self.engine.embedder.encode_passages([c.text for c in candidates])
-        question_tokens = set(tokenize(question))
+        question_tokens = set(tokenize(query))
         for candidate, vector in zip(candidates, vectors, strict=True):
             overlap = len(question_tokens & set(tokenize(candidate.text))) / max(len(question_tokens), 1)
             candidate.score = float(np.dot(vector, query_vector)) + LEXICAL_WEIGHT * overlap
@@ -144,7 +148,9 @@ class ExtractiveAnswerer:
         query = retrieval_query or question
         query_vector = self.engine.embed_query(query)
         results = self.engine.search(query, self.top_k, query_vector=query_vector)
-        ranked = self.scored_sentences(query, results, query_vector)
+        ranked = self.scored_sentences(
+            query, results, query_vector, expected_answer_type(question), set(find_regions(query))
+        )
         if not ranked or ranked[0].score < self.threshold_for(language, ranked[0].text):
             return Answer(answer=NOT_FOUND[language], language=language, grounded=False, query=query)
         chosen = self._select(ranked)

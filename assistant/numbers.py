@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 KOREAN_SCALES = {"만": 1e4, "억": 1e8, "조": 1e12}
 ENGLISH_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-NUMBER = r"\d[\d,]*(?:\.\d+)?"
+NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 
 # A run of numbers and Korean units with only blanks between them: "2조 4천억", "4000억", "76.7".
 _KOREAN_RUN = re.compile(rf"(?:{NUMBER}|[조억만천])(?:\s?(?:{NUMBER}|[조억만천]))*")
@@ -25,7 +25,7 @@ _KOREAN_SUFFIXES = (
     ("people", re.compile(r"\s?명")),
     ("year", re.compile(r"\s?년")),
     ("month", re.compile(r"\s?(?:개월|월)")),
-    ("count", re.compile(r"\s?(?:개|곳|가지|건|배|차)")),
+    ("count", re.compile(r"\s?(?:개|곳|가지|건|배)")),
 )
 _ENGLISH_SUFFIXES = (
     ("money", re.compile(r"\s?(?:won|KRW|dollars?)\b", re.IGNORECASE)),
@@ -41,10 +41,12 @@ class Quantity:
     value: float
     kind: str
     text: str
+    start: int = 0
+    end: int = 0
 
     def same_value(self, other: Quantity) -> bool:
-        """True for the same kind and the same value (to 0.1 %)."""
-        return self.kind == other.kind and abs(self.value - other.value) <= 1e-3 * max(abs(self.value), 1.0)
+        """True for the same kind and the same value (up to float rounding)."""
+        return self.kind == other.kind and abs(self.value - other.value) <= 1e-9 * max(abs(self.value), 1.0)
 
 
 def _number(text: str) -> float:
@@ -86,8 +88,28 @@ def _plain_kind(value: float, scaled: bool) -> str:
     return "count"
 
 
+def _inherited_scale(run: str) -> float | None:
+    """The scale of the run's last Korean unit (`497억` → 1e8), for bare numbers that follow it."""
+    units = re.findall(r"[조억만]", run)
+    return KOREAN_SCALES[units[-1]] if units else None
+
+
+def _breakdown(text: str, opening: int, scale: float) -> set[Quantity]:
+    """Bare numbers inside a parenthesis that itemises an amount: `497억원(국비 470, 지방비 27)`."""
+    match = re.compile(r"\s?\(([^()]*)\)").match(text, opening)
+    if not match:
+        return set()
+    found = set()
+    for number in re.finditer(rf"{NUMBER}(?!\s?[조억만천%])", match.group(1)):
+        start = match.start(1) + number.start()
+        found.add(
+            Quantity(_number(number.group()) * scale, "money", number.group(), start, start + len(number.group()))
+        )
+    return found
+
+
 def quantities(text: str) -> set[Quantity]:
-    """Every quantity in a Korean or English text."""
+    """Every quantity in a Korean or English text, with its character span."""
     found: set[Quantity] = set()
     for match in _KOREAN_RUN.finditer(text):
         run = match.group().strip()
@@ -98,8 +120,17 @@ def quantities(text: str) -> set[Quantity]:
         kind = _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
-        found.add(Quantity(value, kind or _plain_kind(value, scaled), run))
+        kind = kind or _plain_kind(value, scaled)
+        found.add(Quantity(value, kind, run, match.start(), match.end()))
+        scale = _inherited_scale(run)
+        if kind == "money" and scale:
+            currency = re.compile(r"\s?(?:원|달러)").match(text, match.end())
+            found |= _breakdown(text, currency.end() if currency else match.end(), scale)
+    breakdown_spans = {(q.start, q.end) for q in found}
     for match in _ENGLISH.finditer(text):
+        number_span = match.span("number")
+        if number_span in breakdown_spans:
+            continue
         value = _number(match.group("number"))
         if match.group("scale"):
             value *= ENGLISH_SCALES[match.group("scale").lower()]
@@ -107,7 +138,7 @@ def quantities(text: str) -> set[Quantity]:
         if re.match(r"\s?(?:[조억만천]|[가-힣])", following):
             continue  # a Korean amount or counter, handled above
         kind = "money" if match.group("currency") else _kind(following, _ENGLISH_SUFFIXES)
-        found.add(Quantity(value, kind or _plain_kind(value, False), match.group().strip()))
+        found.add(Quantity(value, kind or _plain_kind(value, False), match.group().strip(), *match.span()))
     return found
 
 

@@ -6,12 +6,16 @@ import threading
 from pathlib import Path
 
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.claims import ClaimCheck, ClaimChecker
+from assistant.condense import condense
+from assistant.conversation import SessionStore, new_session_id, validate_session_id
 from assistant.settings import Settings
 from index.chunking import ChunkingParams
 from index.documents import SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, NotFoundError
 from index.ingest import IngestReport, ingest_paths
+from index.regions import with_parents
 from index.retriever import HybridRetriever, ScoredChunk, SearchEngine
 from index.store import IndexData, load_index
 
@@ -47,6 +51,7 @@ class Assistant:
         self._index: IndexData | None = None
         self._engine: SearchEngine | None = None
         self._answerer: ExtractiveAnswerer | None = None
+        self._sessions: SessionStore | None = None
 
     @property
     def chunking(self) -> ChunkingParams:
@@ -108,9 +113,29 @@ class Assistant:
         query = validate_query(query, self.settings, "query")
         return self.engine.search(query, validate_top_k(k, self.settings), mode or self.settings.retrieval_mode)
 
-    def ask(self, question: str) -> Answer:
-        """A cited answer to one question."""
-        return self.answerer.answer(validate_query(question, self.settings))
+    @property
+    def sessions(self) -> SessionStore:
+        """The conversation store (opened on first use)."""
+        with self._lock:
+            if self._sessions is None:
+                self._sessions = SessionStore(self.settings.sessions_path, self.settings.max_history_turns)
+            return self._sessions
+
+    def ask(self, question: str, session_id: str | None = None) -> Answer:
+        """A cited answer; follow-ups are read in the light of the session's history, and the turn is kept."""
+        question = validate_query(question, self.settings)
+        session_id = validate_session_id(session_id) if session_id else new_session_id()
+        query = condense(question, self.sessions.history(session_id))
+        answer = self.answerer.answer(question, retrieval_query=query)
+        answer.session_id = session_id
+        self.sessions.append(session_id, question, query, answer.answer, answer.model_dump(exclude={"session_id"}))
+        return answer
+
+    def check(self, claim: str) -> ClaimCheck:
+        """A verdict on a claim, with its evidence."""
+        claim = validate_query(claim, self.settings, "claim")
+        regions = {r for d in self.index.documents.values() for r in with_parents(d.regions)}
+        return ClaimChecker(self.answerer, regions).check(claim)
 
     def document(self, doc_id: str) -> SourceDocument:
         """One document by id (or by its source file name)."""

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
         0.778, ge=0.0, le=2.0, description="The same for a question and evidence in different languages."
     )
 
+    max_history_turns: int = Field(20, ge=1, le=1000, description="Turns a session remembers.")
+
     max_query_chars: int = Field(2000, ge=10, description="Longest question or claim accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Largest file ingested.")
 
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
         """The index directory (never None after validation)."""
         assert self.index_dir is not None
         return self.index_dir
+
+    @property
+    def sessions_path(self) -> Path:
+        """The SQLite file holding conversation histories."""
+        return self.data_dir / "sessions.sqlite3"
 
     @property
     def resolved_model_cache_dir(self) -> Path:

@@ -80,11 +80,38 @@ def _timed(fn: Callable[[], Any], seconds: dict[str, float], stage: str) -> Any:
     return value
 
 
+def _ask(assistant: Assistant, item: QAItem) -> Answer:
+    """Ask the item's question, or every turn of a conversation in one session (then forget the session)."""
+    if not item.turns:
+        return assistant.ask(item.final_question)
+    answer = assistant.ask(item.turns[0])
+    for turn in item.turns[1:]:
+        answer = assistant.ask(turn, answer.session_id)
+    assistant.sessions.delete(answer.session_id or "")
+    return answer
+
+
 def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocument]) -> ItemResult:
-    """Retrieval hits for every method, then the answer and its quality, for one item."""
+    """The answer and its quality, then retrieval hits of its standalone query for every method."""
     result = ItemResult(item)
-    query = item.final_question
     span = evidence_span(item, documents)
+    if item.type != "claim":
+        answer = _timed(lambda: _ask(assistant, item), result.seconds, "answer")
+        result.answer = answer
+        if span is None:
+            result.refused_correctly = not answer.grounded
+        else:
+            document, start, end = span
+            on_evidence = [
+                c.doc_id == document.doc_id and spans_overlap(c.start, c.end, start, end) for c in answer.citations
+            ]
+            result.evidence_recalled = any(on_evidence)
+            result.cited_supporting = [
+                hit or answer_contains(c.quote, item.answer)
+                for hit, c in zip(on_evidence, answer.citations, strict=True)
+            ]
+            result.correct = answer.grounded and answer_contains(answer.answer, item.answer)
+    query = result.answer.query if result.answer else item.final_question
     region_filter = item.type != "claim"  # a claim may name the wrong city on purpose
     for method in RETRIEVAL_METHODS:
         retrieved = _timed(
@@ -96,20 +123,6 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
             result.retrieved = retrieved
         if span is not None:
             result.hits[method] = _hits(retrieved, span)
-    if item.type == "claim":
-        return result
-    answer = _timed(lambda: assistant.ask(query), result.seconds, "answer")
-    result.answer = answer
-    if span is None:
-        result.refused_correctly = not answer.grounded
-        return result
-    document, start, end = span
-    on_evidence = [c.doc_id == document.doc_id and spans_overlap(c.start, c.end, start, end) for c in answer.citations]
-    result.evidence_recalled = any(on_evidence)
-    result.cited_supporting = [
-        hit or answer_contains(c.quote, item.answer) for hit, c in zip(on_evidence, answer.citations, strict=True)
-    ]
-    result.correct = answer.grounded and answer_contains(answer.answer, item.answer)
     return result
 
 
@@ -138,6 +151,7 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
     metrics["citation_precision"] = round(mean([float(f) for f in cited]), 4) if cited else None
     metrics["answer_correctness"] = _share([r.correct for r in results])
     metrics["refusal_accuracy"] = _share([r.refused_correctly for r in results])
+    metrics["followup_accuracy"] = _share([r.evidence_recalled for r in results if r.item.type == "conversation"])
     for stage in ("retrieve_hybrid", "answer"):
         values = [r.seconds[stage] * 1000 for r in results if stage in r.seconds]
         metrics[f"latency_{stage}_p50_ms"] = round(percentile(values, 50), 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 from kiwipiepy import Kiwi
@@ -60,13 +61,28 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def tokenize(text: str) -> list[str]:
-    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
+@dataclass(frozen=True)
+class Morpheme:
+    """One morpheme: its form, its base tag (no `-R`/`-I` suffix) and where it stands in the text."""
+
+    form: str
+    tag: str
+    start: int
+    end: int
+
+
+def morphemes(text: str) -> list[Morpheme]:
+    """Every morpheme of `text`, with character offsets."""
     with _LOCK:
         tokens = get_kiwi().tokenize(text)
+    return [Morpheme(t.form, t.tag.split("-")[0], t.start, t.start + t.len) for t in tokens]
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
     out = []
-    for token in tokens:
-        tag = token.tag.split("-")[0]
+    for token in morphemes(text):
+        tag = token.tag
         if tag in CONTENT_TAGS:
             form = token.form.lower()
             out.append(form + "다" if tag in {"VV", "VA"} else form)

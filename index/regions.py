@@ -42,6 +42,7 @@ REGIONS: tuple[Region, ...] = (
     Region("영천", ("영천", "Yeongcheon"), parent="경상북도"),
     Region("안동", ("안동", "Andong"), parent="경상북도"),
     Region("판교", ("판교", "Pangyo"), parent="경기도"),
+    Region("수원", ("수원", "Suwon"), parent="경기도"),
     Region("창원", ("창원", "Changwon"), parent="경상남도"),
 )
 
@@ -50,8 +51,10 @@ REGIONS: tuple[Region, ...] = (
 def _alias_pattern() -> re.Pattern[str]:
     aliases = sorted({a for r in REGIONS for a in r.aliases}, key=len, reverse=True)
     # Latin aliases must stand as words; Korean ones may carry particles (광주는, 대구시와).
-    # A Korean alias followed by 대학/대· names a university (경북대), not the region.
-    parts = [rf"\b{re.escape(a)}" if a.isascii() else rf"{re.escape(a)}(?!대(?:학|·|,|\s|병원))" for a in aliases]
+    # A Korean alias followed by 대학/대·/대 + a particle (경북대와, 서울대는) names a university, not the region;
+    # 대구, 대전, 대도시, 대교 and the like still count.
+    university = r"(?!대(?:학|·|,|\.|\s|병원|[와과는은가의에를을]|$))"
+    parts = [rf"\b{re.escape(a)}" if a.isascii() else rf"{re.escape(a)}{university}" for a in aliases]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 

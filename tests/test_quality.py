@@ -13,7 +13,7 @@ from eval.runner import ItemResult, run_eval
 
 @pytest.fixture(scope="module")
 def evaluation(seed_assistant: Assistant) -> tuple[dict[str, Any], list[ItemResult]]:
-    items = [item for item in load_qa() if item.type != "conversation"]
+    items = load_qa()
     return run_eval(seed_assistant, items, progress=False)
 
 

@@ -1,0 +1,199 @@
+"""Claim checking for journalists: supported, contradicted (with the conflicting figure) or not found.
+
+The verdict is rule-based and checkable. Evidence sentences are retrieved and scored like answers (but
+without requiring the claim's regions, since a claim may name the wrong city). Then:
+
+* a claim naming a region no document mentions is `not_found`;
+* every number, amount (억/조/만 normalised), percentage and year of the claim is matched with the
+  quantity of the same kind in the best evidence sentence that has one; when that sentence has
+  several, the one whose neighbouring words share most with the claim's is compared (so "2007년에
+  완공" is compared with "2014년 완공", not with "2007년부터"). A different value is a contradiction;
+* a region or organisation the claim names that the evidence sentence replaces by another of the same
+  kind (Pohang for 구미, Hyundai for 기아차) is a contradiction;
+* a claim quantity with no counterpart in the evidence is `not_found`; otherwise `supported`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.answer import ExtractiveAnswerer, ScoredSentence
+from assistant.citations import Citation, cite
+from assistant.entities import Entity, ancestors, find_entities
+from assistant.numbers import Quantity, quantities
+from index.korean import tokenize
+from index.language import detect_language
+from index.regions import find_regions, with_parents
+
+Verdict = Literal["supported", "contradicted", "not_found"]
+EVIDENCE_MARGIN = 0.05
+MAX_EVIDENCE = 3
+CONTEXT_CHARS = 12
+
+
+class ClaimCheck(BaseModel):
+    """The `rag check --json` object."""
+
+    claim: str
+    language: str
+    verdict: Verdict
+    explanation: str = Field(description="One sentence, in the claim's language.")
+    conflict: str | None = Field(None, description="The source's figure or name that contradicts the claim.")
+    evidence: list[Citation] = []
+    generator: str = "rules"
+
+
+@dataclass
+class Finding:
+    """What comparing one claim detail with the evidence found."""
+
+    claimed: str
+    found: str | None
+    sentence: ScoredSentence | None
+
+    @property
+    def conflicting(self) -> bool:
+        return self.found is not None and self.found != self.claimed
+
+
+def _context(text: str, quantity: Quantity) -> set[str]:
+    window = text[max(0, quantity.start - CONTEXT_CHARS) : quantity.end + CONTEXT_CHARS]
+    return set(tokenize(window.replace(quantity.text, " ")))
+
+
+def _aligned(claim: str, wanted: Quantity, sentence: str, candidates: list[Quantity]) -> Quantity:
+    """The candidate that plays the claimed quantity's role: most shared neighbouring words, then equal value."""
+    claim_context = _context(claim, wanted)
+    return max(candidates, key=lambda q: (len(claim_context & _context(sentence, q)), q.same_value(wanted)))
+
+
+def compare_quantity(
+    claim: str, wanted: Quantity, closest: list[ScoredSentence], relevant: list[ScoredSentence]
+) -> Finding:
+    """Match one claimed quantity: the same value playing the same role in any relevant sentence supports it;
+    otherwise a different value in one of the closest sentences contradicts it."""
+    conflict: Finding | None = None
+    for sentence in relevant:
+        candidates = [q for q in quantities(sentence.text) if q.kind == wanted.kind]
+        if not candidates:
+            continue
+        found = _aligned(claim, wanted, sentence.text, candidates)
+        if found.same_value(wanted):
+            return Finding(wanted.text, wanted.text, sentence)
+        if conflict is None and sentence in closest:
+            conflict = Finding(wanted.text, found.text, sentence)
+    return conflict or Finding(wanted.text, None, None)
+
+
+def _comparable(wanted: Entity, other: Entity) -> bool:
+    """True when `other` could stand where the claim put `wanted`: same kind, same level, not nested."""
+    if other.category != wanted.category or other.name == wanted.name:
+        return False
+    if wanted.category != "region":
+        return True
+    nested = other.name in ancestors(wanted.name) or wanted.name in ancestors(other.name)
+    return not nested and bool(ancestors(other.name)) == bool(ancestors(wanted.name))
+
+
+def compare_entity(wanted: Entity, closest: list[ScoredSentence]) -> Finding:
+    """A claimed region or organisation against the first close sentence naming one of its kind."""
+    for sentence in closest:
+        present = find_entities(sentence.text)
+        if any(e.name == wanted.name for e in present):
+            return Finding(wanted.surface, wanted.surface, sentence)
+        rivals = [e for e in present if _comparable(wanted, e)]
+        if rivals:
+            return Finding(wanted.surface, rivals[0].surface, sentence)
+    return Finding(wanted.surface, None, None)
+
+
+EXPLANATIONS = {
+    "supported": {
+        "ko": "근거 문장이 주장과 일치합니다{details}.",
+        "en": "The source sentence agrees with the claim{details}.",
+    },
+    "contradicted": {
+        "ko": "주장은 '{claimed}'(이)라고 하지만 출처에는 '{found}'(으)로 되어 있습니다.",
+        "en": "The claim says '{claimed}', but the source says '{found}'.",
+    },
+    "not_found": {
+        "ko": "문서에서 이 주장을 확인할 근거를 찾을 수 없습니다{details}.",
+        "en": "The documents hold no evidence for this claim{details}.",
+    },
+}
+
+
+class ClaimChecker:
+    """Checks claims against the index with the extractive answerer's retrieval and sentence scoring."""
+
+    def __init__(self, answerer: ExtractiveAnswerer, known_regions: set[str]) -> None:
+        self.answerer = answerer
+        self.known_regions = known_regions
+
+    def evidence(self, claim: str) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
+        """The closest evidence sentences and every relevant one (both empty when even the best is weak)."""
+        engine = self.answerer.engine
+        vector = engine.embed_query(claim)
+        results = engine.search(claim, self.answerer.top_k * 2, query_vector=vector, region_filter=False)
+        ranked = self.answerer.scored_sentences(claim, results, vector)
+        regions = set(find_regions(claim))
+        if regions:  # an article about another region is no evidence (but one naming a wrong city may be)
+            ranked = [s for s in ranked if regions & set(with_parents(s.document.regions))]
+        language = detect_language(claim)
+        relevant = [s for s in ranked if s.score >= self.answerer.threshold_for(language, s.text)]
+        if not relevant or relevant[0] is not ranked[0]:
+            return [], []
+        closest = [s for s in relevant[: MAX_EVIDENCE * 2] if s.score >= relevant[0].score - EVIDENCE_MARGIN]
+        return closest, relevant
+
+    def check(self, claim: str) -> ClaimCheck:
+        """The verdict on one claim, with its evidence cited."""
+        language = detect_language(claim)
+        entities = find_entities(claim)
+        # A province or metropolitan city the corpus never mentions is outside what it can confirm or refute.
+        unknown = [
+            e.surface
+            for e in entities
+            if e.category == "region" and not ancestors(e.name) and e.name not in self.known_regions
+        ]
+        evidence, relevant = ([], []) if unknown else self.evidence(claim)
+        if not evidence:
+            details = f" ({', '.join(unknown)})" if unknown else ""
+            return self._result(claim, language, "not_found", [], details=details)
+        claimed = sorted(quantities(claim), key=lambda q: q.start)
+        findings = [compare_quantity(claim, q, evidence, relevant) for q in claimed]
+        findings += [compare_entity(e, evidence) for e in entities]
+        conflict = next((f for f in findings if f.conflicting), None)
+        if conflict is not None:
+            assert conflict.sentence is not None
+            return self._result(
+                claim, language, "contradicted", [conflict.sentence], claimed=conflict.claimed, found=conflict.found
+            )
+        quantity_findings = findings[: len(findings) - len(entities)]
+        if any(f.found is None for f in quantity_findings):
+            missing = ", ".join(f.claimed for f in quantity_findings if f.found is None)
+            return self._result(claim, language, "not_found", evidence[:1], details=f" ({missing})")
+        cited = [f.sentence for f in quantity_findings if f.sentence is not None] or evidence[:1]
+        matched = ", ".join(dict.fromkeys(f.claimed for f in quantity_findings))
+        return self._result(claim, language, "supported", cited, details=f": {matched}" if matched else "")
+
+    @staticmethod
+    def _result(
+        claim: str,
+        language: str,
+        verdict: Verdict,
+        sentences: list[ScoredSentence],
+        *,
+        details: str = "",
+        claimed: str | None = None,
+        found: str | None = None,
+    ) -> ClaimCheck:
+        unique = list({(s.document.doc_id, s.start): s for s in sentences}.values())[:MAX_EVIDENCE]
+        citations = [cite(n, s.document, s.start, s.end) for n, s in enumerate(unique, start=1)]
+        explanation = EXPLANATIONS[verdict][language].format(details=details, claimed=claimed, found=found)
+        return ClaimCheck(
+            claim=claim, language=language, verdict=verdict, explanation=explanation, conflict=found, evidence=citations
+        )

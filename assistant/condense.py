@@ -1,0 +1,137 @@
+"""Follow-up questions rewritten into standalone queries, deterministically (no LLM needed).
+
+A question is a follow-up when it points back ("그 사업은", "거기에", "How much does it cost?") or names
+no region and no proper noun of its own ("투자 규모는 어느 정도예요?"). It then carries over the key
+terms of the previous standalone query: its nouns, proper nouns and foreign words, never its question
+words, so "얼마" in an earlier turn does not change what the new one asks for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.conversation import Turn
+from index.korean import Morpheme, morphemes
+from index.regions import find_regions
+
+MAX_CARRIED_TERMS = 8
+_KOREAN_POINTERS = {
+    "MM": {"그", "이", "저", "해당", "그런", "이런"},
+    "NP": {"거기", "그곳", "그것", "이것", "여기", "이곳", "저기", "그쪽", "그들"},
+    "MAJ": {"그럼", "그러면", "그리고", "그런데"},
+    "MAG": {"그럼", "그러면", "또", "그다음"},
+}
+_ENGLISH_POINTERS = re.compile(
+    r"\b(?:it|its|that|this|those|these|there|they|them|their|the project|the plan|the program|"
+    r"the same|what about|how about|and the)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = {
+    "무엇",
+    "뭐",
+    "어떤",
+    "얼마",
+    "몇",
+    "언제",
+    "누구",
+    "어디",
+    "거",
+    "것",
+    "등",
+    "수",
+    "때",
+    "정도",
+    "요",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "how",
+    "when",
+    "where",
+    "why",
+    "much",
+    "many",
+    "is",
+    "are",
+    "was",
+    "were",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "or",
+    "by",
+    "with",
+    "does",
+    "do",
+    "did",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "it",
+    "its",
+    "that",
+    "this",
+    "s",
+    "be",
+    "been",
+    "has",
+    "have",
+    "trying",
+}
+_TERM_TAGS = {"NNG", "NNP", "SL", "SH", "XR"}
+
+
+def points_back(question: str) -> bool:
+    """True when the question refers to something said before (pronoun, demonstrative, "그럼")."""
+    if _ENGLISH_POINTERS.search(question):
+        return True
+    return any(m.form in _KOREAN_POINTERS.get(m.tag, ()) for m in morphemes(question))
+
+
+def has_own_subject(question: str) -> bool:
+    """True when the question names a region or a proper noun itself."""
+    if find_regions(question):
+        return True
+    return any(_is_proper(m, question) for m in morphemes(question))
+
+
+def is_follow_up(question: str) -> bool:
+    """True when the question needs the conversation to be understood."""
+    return points_back(question) or not has_own_subject(question)
+
+
+def _is_proper(m: Morpheme, text: str) -> bool:
+    return m.tag == "NNP" or (m.tag == "SL" and m.start > 0 and text[m.start].isupper())
+
+
+def key_terms(text: str) -> list[str]:
+    """The regions, then proper nouns, then other nouns and foreign words of a text, without question words
+    or repeats."""
+    ranked: list[tuple[int, str]] = [(0, region) for region in find_regions(text)]
+    for m in morphemes(text):
+        form = text[m.start : m.end] if m.tag == "SL" else m.form
+        if m.tag in _TERM_TAGS and form.lower() not in _QUESTION_WORDS:
+            ranked.append((1 if _is_proper(m, text) else 2, form))
+    terms: list[str] = []
+    for _, form in sorted(ranked, key=lambda pair: pair[0]):
+        if form not in terms:
+            terms.append(form)
+    return terms
+
+
+def condense(question: str, history: list[Turn]) -> str:
+    """A standalone retrieval query for `question`, given the turns before it."""
+    if not history or not is_follow_up(question):
+        return question
+    own = set(key_terms(question))
+    carried = [term for term in key_terms(history[-1].query) if term not in own][:MAX_CARRIED_TERMS]
+    return f"{question} ({' '.join(carried)})" if carried else question

@@ -1,0 +1,149 @@
+"""Conversation history in SQLite (WAL, safe for concurrent writers), keyed by session id."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from index.errors import InputError, NotFoundError
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+BUSY_TIMEOUT_SECONDS = 10.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    query TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, id);
+"""
+
+
+class Turn(BaseModel):
+    """One question and its answer; `query` is the standalone query retrieval used."""
+
+    question: str
+    query: str
+    answer: str
+    payload: dict = {}
+    created: float
+
+
+class SessionSummary(BaseModel):
+    """A session in a listing."""
+
+    session_id: str
+    turns: int
+    updated: float
+    first_question: str
+
+
+class Session(BaseModel):
+    """A whole conversation, oldest turn first."""
+
+    session_id: str
+    turns: list[Turn]
+
+
+def new_session_id() -> str:
+    """A fresh random session id."""
+    return uuid.uuid4().hex
+
+
+def validate_session_id(session_id: str) -> str:
+    """The id itself; an InputError unless it is 1-64 letters, digits, `-` or `_`."""
+    if not SESSION_ID.match(session_id or ""):
+        raise InputError("A session id is 1-64 letters, digits, '-' or '_' (starting with a letter or digit).")
+    return session_id
+
+
+class SessionStore:
+    """Bounded conversation histories in one SQLite file."""
+
+    def __init__(self, path: Path, max_turns: int = 20) -> None:
+        self.path = path
+        self.max_turns = max_turns
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            self._local.db = db
+        yield db
+
+    def append(self, session_id: str, question: str, query: str, answer: str, payload: dict) -> None:
+        """Record a turn and forget the oldest beyond `max_turns`."""
+        validate_session_id(session_id)
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO turns (session_id, question, query, answer, payload, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (session_id, question, query, answer, json.dumps(payload, ensure_ascii=False), time.time()),
+                )
+                db.execute(
+                    "DELETE FROM turns WHERE session_id = ? AND id NOT IN "
+                    "(SELECT id FROM turns WHERE session_id = ? ORDER BY id DESC LIMIT ?)",
+                    (session_id, session_id, self.max_turns),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def history(self, session_id: str) -> list[Turn]:
+        """The session's turns, oldest first (empty for a new session)."""
+        validate_session_id(session_id)
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT question, query, answer, payload, created FROM turns WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [Turn(question=q, query=qu, answer=a, payload=json.loads(p), created=c) for q, qu, a, p, c in rows]
+
+    def get(self, session_id: str) -> Session:
+        """A whole session; NotFoundError when it has no turns."""
+        turns = self.history(session_id)
+        if not turns:
+            raise NotFoundError(f"No session {session_id!r}.")
+        return Session(session_id=session_id, turns=turns)
+
+    def list(self) -> list[SessionSummary]:
+        """Every session, most recently used first."""
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT session_id, COUNT(*), MAX(created), "
+                "(SELECT question FROM turns f WHERE f.session_id = t.session_id ORDER BY id LIMIT 1) "
+                "FROM turns t GROUP BY session_id ORDER BY MAX(created) DESC"
+            ).fetchall()
+        return [SessionSummary(session_id=s, turns=n, updated=u, first_question=f) for s, n, u, f in rows]
+
+    def delete(self, session_id: str) -> None:
+        """Forget a session; NotFoundError when there is none."""
+        validate_session_id(session_id)
+        with self._connection() as db:
+            deleted = db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,)).rowcount
+        if not deleted:
+            raise NotFoundError(f"No session {session_id!r}.")
