@@ -5,8 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+LLAMA := $(VENV)/.installed-llama
 
-.PHONY: install index serve test lint eval clean
+.PHONY: install index serve test lint eval clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,18 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# The tests also run a real local LLM server (llama-cpp-python builds from source once, ~6 minutes).
+$(LLAMA): $(INSTALLED)
+	$(BIN)/pip install --quiet -e ".[dev,llama]"
+	touch $@
+
+# The browser test drives Debian's chromium headless.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+		sudo sh -c 'apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null'
+
+
 install: $(INSTALLED)
 
 index: $(INSTALLED)
@@ -26,7 +39,7 @@ index: $(INSTALLED)
 serve: index
 	$(BIN)/rag serve
 
-test: $(INSTALLED)
+test: $(LLAMA) browser
 	$(BIN)/rag ingest --if-missing
 	$(BIN)/python -m pytest
 

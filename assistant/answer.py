@@ -10,7 +10,9 @@ a count...). When the best sentence is weak, the answer says the documents do no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -43,6 +45,32 @@ class Answer(BaseModel):
 
 
 @dataclass
+class AnswerEvent:
+    """One step of a streamed answer: a piece of text (`token`), or the final, checked `answer`."""
+
+    kind: Literal["token", "answer"]
+    text: str = ""
+    answer: Answer | None = None
+
+
+class Generator(Protocol):
+    """What produces answers: the extractive answerer, or an LLM with the extractive one as fallback."""
+
+    name: str
+
+    def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
+        """Tokens as they come, then exactly one final `answer` event."""
+        ...
+
+
+def stream_text(answer: Answer) -> Iterator[AnswerEvent]:
+    """A finished answer as a stream: its words as tokens, then the answer itself."""
+    for word in re.findall(r"\S+\s*", answer.answer):
+        yield AnswerEvent("token", word)
+    yield AnswerEvent("answer", answer=answer)
+
+
+@dataclass
 class ScoredSentence:
     """A candidate answer sentence and where it came from."""
 
@@ -64,6 +92,8 @@ def _normalised(text: str) -> str:
 
 class ExtractiveAnswerer:
     """Answers from retrieved chunks by quoting their best sentences."""
+
+    name = "extractive"
 
     def __init__(
         self,
@@ -159,3 +189,7 @@ class ExtractiveAnswerer:
         if language == "en" and any(detect_language(c.quote) == "ko" for c in citations):
             body = f"{KOREAN_SOURCES_NOTE} {body}"
         return Answer(answer=body, language=language, grounded=True, citations=citations, query=query)
+
+    def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
+        """The answer as a stream (it is complete before the first token)."""
+        yield from stream_text(self.answer(question, retrieval_query))

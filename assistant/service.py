@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
 from assistant.claims import ClaimCheck, ClaimChecker
 from assistant.condense import condense
 from assistant.conversation import SessionStore, new_session_id, validate_session_id
@@ -121,15 +122,34 @@ class Assistant:
                 self._sessions = SessionStore(self.settings.sessions_path, self.settings.max_history_turns)
             return self._sessions
 
-    def ask(self, question: str, session_id: str | None = None) -> Answer:
-        """A cited answer; follow-ups are read in the light of the session's history, and the turn is kept."""
+    @property
+    def generator(self) -> Generator:
+        """What writes answers (the extractive answerer unless an LLM is configured)."""
+        return self.answerer
+
+    def ask_stream(self, question: str, session_id: str | None = None) -> Iterator[AnswerEvent]:
+        """A cited answer as a stream of tokens then the final answer; follow-ups are read in the light of
+        the session's history (a new session when none is given), and the turn is kept. Bad input raises
+        here, before the first event."""
         question = validate_query(question, self.settings)
         session_id = validate_session_id(session_id) if session_id else new_session_id()
         query = condense(question, self.sessions.history(session_id))
-        answer = self.answerer.answer(question, retrieval_query=query)
-        answer.session_id = session_id
-        self.sessions.append(session_id, question, query, answer.answer, answer.model_dump(exclude={"session_id"}))
-        return answer
+        return self._remembered(self.generator.stream(question, query), session_id, question, query)
+
+    def _remembered(
+        self, events: Iterator[AnswerEvent], session_id: str, question: str, query: str
+    ) -> Iterator[AnswerEvent]:
+        for event in events:
+            if event.answer is not None:
+                event.answer.session_id = session_id
+                payload = event.answer.model_dump(exclude={"session_id"})
+                self.sessions.append(session_id, question, query, event.answer.answer, payload)
+            yield event
+
+    def ask(self, question: str, session_id: str | None = None) -> Answer:
+        """A cited answer (see `ask_stream`)."""
+        final = [event.answer for event in self.ask_stream(question, session_id) if event.answer is not None]
+        return final[-1]
 
     def check(self, claim: str) -> ClaimCheck:
         """A verdict on a claim, with its evidence."""
