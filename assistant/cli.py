@@ -16,19 +16,27 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant.answer import Answer
+from assistant.conversation import new_session_id, validate_session_id
 from assistant.service import Assistant
 from assistant.settings import Settings, get_settings
 from index.errors import InputError, RagError
+from index.ingest import IngestReport
 from index.store import index_exists
 
 app = typer.Typer(help="정책톡: cited answers about Korean regional-policy documents.", no_args_is_help=True)
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Error messages must stay on one line whatever the terminal width: no wrapping on stderr.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 BatchFile = Annotated[
     Path | None, typer.Option("--batch", help="A file with one query per line; prints one JSON object per line.")
 ]
+
+
+def _error(message: str) -> None:
+    """Print `error: <message>` to stderr as exactly one line (inner line breaks become spaces)."""
+    err.print(f"[red]error:[/red] {escape(' '.join(message.split()))}")
 
 
 @contextmanager
@@ -37,11 +45,11 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except RagError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        err.print(f"[red]error:[/red] invalid setting {'.'.join(map(str, first['loc']))}: {escape(first['msg'])}")
+        _error(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
         raise typer.Exit(2) from exc
 
 
@@ -100,6 +108,11 @@ def ingest(
     with user_errors():
         index_dir = _settings().resolved_index_dir
         if if_missing and index_exists(index_dir):
+            if as_json:  # the same object as an ingest that found nothing new (the index is loaded, not the model)
+                manifest = _assistant().index.manifest
+                unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)
+                _print_json(unchanged.as_dict())
+                return
             out.print(f"Index already at {index_dir}; nothing to do.")
             return
         report = _assistant().ingest(paths or None, rebuild=rebuild, progress=True)
@@ -160,11 +173,13 @@ def ask(
     """A cited answer to a question."""
     with user_errors():
         assistant = _assistant()
+        if session is not None:
+            validate_session_id(session)
 
         def run(q: str) -> dict[str, Any]:
-            answer = assistant.ask(q)
-            answer.session_id = session
-            return answer.model_dump()
+            # With --session the turn joins that conversation (a follow-up is read in its light); without,
+            # each question starts its own session, whose id the answer reports.
+            return assistant.ask(q, session).model_dump()
 
         if batch:
             _run_batch(batch, run)
@@ -204,8 +219,8 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="Conversa
     """Talk to the assistant in the terminal (empty line or /quit to leave, /history to review)."""
     with user_errors():
         assistant = _assistant()
-        history: list[tuple[str, Answer]] = []
-        out.print("정책톡 — ask in Korean or English. /history shows this session, /quit leaves.")
+        session_id = validate_session_id(session) if session is not None else new_session_id()
+        out.print(f"정책톡 — ask in Korean or English. /history shows this session ({session_id}), /quit leaves.")
         while True:
             try:
                 line = input("> ").strip()
@@ -214,16 +229,14 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="Conversa
             if line in ("", "/quit", "/exit"):
                 break
             if line == "/history":
-                for n, (q, a) in enumerate(history, start=1):
-                    out.print(f"[bold]{n}. {escape(q)}[/bold]\n   {escape(a.answer)}")
+                for n, turn in enumerate(assistant.sessions.history(session_id), start=1):
+                    out.print(f"[bold]{n}. {escape(turn.question)}[/bold]\n   {escape(turn.answer)}")
                 continue
             try:
-                answer = assistant.ask(line)
+                answer = assistant.ask(line, session_id)
             except InputError as exc:
-                err.print(f"[red]error:[/red] {escape(str(exc))}")
+                _error(str(exc))
                 continue
-            answer.session_id = session
-            history.append((line, answer))
             _print_answer(answer)
 
 
@@ -232,15 +245,20 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
-    """Serve the API and the chat UI (arrives with the serving issue; for now checks the index)."""
+    """Serve the API (OpenAPI at /docs) and the chat UI (at /) on one port with uvicorn."""
     with user_errors():
-        assistant = _assistant()
-        index = assistant.index
-        out.print(
-            f"Index ready: {index.manifest.documents} documents, {index.manifest.chunks} chunks "
-            f"({index.manifest.embedding_model}).\nThe API and UI will be served at http://{host}:{port} "
-            "once the serving issue lands; until then use `rag ask`, `rag search` or `rag chat`."
-        )
+        import uvicorn
+
+        from assistant.api import create_app
+
+        settings = _settings()
+        if not index_exists(settings.resolved_index_dir):
+            err.print(
+                f"[yellow]warning:[/yellow] no index at {settings.resolved_index_dir}; run `rag ingest` "
+                "(or upload documents in the UI)."
+            )
+        out.print(f"정책톡: UI at http://{host}:{port}/ · API docs at http://{host}:{port}/docs")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 def main() -> None:

@@ -203,5 +203,5 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
-        results = self.engine.search(query, k or self.k, self.mode)
+        results = self.engine.search(query, self.k if k is None else k, self.mode)
         return [to_langchain_document(r) for r in results]
