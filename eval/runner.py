@@ -37,6 +37,8 @@ class ItemResult:
     cited_supporting: list[bool] = field(default_factory=list)
     correct: bool | None = None
     refused_correctly: bool | None = None
+    verdict: str | None = None
+    verdict_correct: bool | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -95,7 +97,11 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
     """The answer and its quality, then retrieval hits of its standalone query for every method."""
     result = ItemResult(item)
     span = evidence_span(item, documents)
-    if item.type != "claim":
+    if item.type == "claim":
+        check = _timed(lambda: assistant.check(item.final_question), result.seconds, "check")
+        result.verdict = check.verdict
+        result.verdict_correct = check.verdict == item.verdict
+    else:
         answer = _timed(lambda: _ask(assistant, item), result.seconds, "answer")
         result.answer = answer
         if span is None:
@@ -151,8 +157,9 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
     metrics["citation_precision"] = round(mean([float(f) for f in cited]), 4) if cited else None
     metrics["answer_correctness"] = _share([r.correct for r in results])
     metrics["refusal_accuracy"] = _share([r.refused_correctly for r in results])
+    metrics["claim_accuracy"] = _share([r.verdict_correct for r in results])
     metrics["followup_accuracy"] = _share([r.evidence_recalled for r in results if r.item.type == "conversation"])
-    for stage in ("retrieve_hybrid", "answer"):
+    for stage in ("retrieve_hybrid", "answer", "check"):
         values = [r.seconds[stage] * 1000 for r in results if stage in r.seconds]
         metrics[f"latency_{stage}_p50_ms"] = round(percentile(values, 50), 1)
         metrics[f"latency_{stage}_p95_ms"] = round(percentile(values, 95), 1)
@@ -169,6 +176,7 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
                 "evidence_recall": _share([r.evidence_recalled for r in members]),
                 "answer_correctness": _share([r.correct for r in members]),
                 "refusal_accuracy": _share([r.refused_correctly for r in members]),
+                "claim_accuracy": _share([r.verdict_correct for r in members]),
             }
             for name, members in sorted(groups.items())
         }

@@ -44,3 +44,15 @@ def test_answers_cite_the_evidence_for_most_answerable_items(
 ) -> None:
     assert evaluation[0]["evidence_recall"] >= 0.75
     assert evaluation[0]["answer_correctness"] >= 0.7
+
+
+def test_every_claim_verdict_is_right(evaluation: tuple[dict[str, Any], list[ItemResult]]) -> None:
+    claims = [r for r in evaluation[1] if r.item.type == "claim"]
+    assert len(claims) >= 10
+    assert [(r.item.id, r.verdict) for r in claims if not r.verdict_correct] == []
+
+
+def test_every_follow_up_finds_its_evidence(evaluation: tuple[dict[str, Any], list[ItemResult]]) -> None:
+    conversations = [r for r in evaluation[1] if r.item.type == "conversation"]
+    assert len(conversations) >= 4
+    assert [r.item.id for r in conversations if not r.evidence_recalled] == []

@@ -1,0 +1,45 @@
+"""Claim checking: supported, contradicted with the conflicting figure quoted, or not found."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.service import Assistant
+from index.errors import InputError
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict", "conflict"),
+    [
+        ("광주 AI 단지에 5000억 투자?", "contradicted", "4000억"),  # wrong amount
+        ("광주 인공지능 집적단지에는 4000억 원 이상이 투자될 계획이다.", "supported", None),
+        ("대구 주행시험장은 2012년에 완공됐다.", "contradicted", "2014"),  # wrong year
+        ("The Daegu vehicle proving ground was completed in 2014.", "supported", None),
+        ("Gyeongbuk held its new electronics industry launch ceremony in Pohang.", "contradicted", "구미"),  # city
+        ("In Gwangju, 280 auto-parts SMEs depend on Kia for 76.7% of their business.", "supported", None),
+        ("In Gwangju, 280 auto-parts SMEs depend on Kia for 86.7% of their business.", "contradicted", "76.7"),
+        ("부산시는 해양 신산업에 3조 원을 투자한다.", "not_found", None),  # region the corpus never covers
+    ],
+)
+def test_claim_verdicts(seed_assistant: Assistant, claim: str, verdict: str, conflict: str | None) -> None:
+    result = seed_assistant.check(claim)
+    assert result.verdict == verdict, result.explanation
+    if conflict is not None:
+        assert result.conflict is not None and conflict in result.conflict
+        assert any(result.conflict in c.quote for c in result.evidence)  # the conflicting figure is quoted
+    if verdict != "not_found":
+        assert result.evidence
+    for citation in result.evidence:
+        assert citation.quote == seed_assistant.document(citation.doc_id).text[citation.start : citation.end]
+
+
+def test_explanation_is_in_the_claim_language(seed_assistant: Assistant) -> None:
+    korean = seed_assistant.check("대구 주행시험장은 2012년에 완공됐다.")
+    english = seed_assistant.check("The Daegu vehicle proving ground was completed in 2012.")
+    assert korean.language == "ko" and any("가" <= ch <= "힣" for ch in korean.explanation)
+    assert (english.language == "en" and english.explanation.isascii() is False) or "source" in english.explanation
+
+
+def test_empty_claim_is_an_input_error(seed_assistant: Assistant) -> None:
+    with pytest.raises(InputError):
+        seed_assistant.check("  ")

@@ -1,0 +1,127 @@
+"""Sessions in SQLite and follow-up questions rewritten from the conversation history."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.condense import condense, is_follow_up, key_terms
+from assistant.conversation import SessionStore, Turn
+from assistant.service import Assistant
+from index.errors import InputError, NotFoundError
+
+
+def _turn(question: str) -> Turn:
+    return Turn(question=question, query=question, answer="", created=0.0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    return SessionStore(tmp_path / "sessions.sqlite3", max_turns=3)
+
+
+def test_turns_are_kept_in_order_listed_and_deleted(store: SessionStore) -> None:
+    store.append("s1", "첫 질문", "첫 질문", "답 1", {"grounded": True})
+    store.append("s1", "둘째 질문", "둘째 질문 (맥락)", "답 2", {})
+    store.append("s2", "other", "other", "answer", {})
+    assert [t.question for t in store.get("s1").turns] == ["첫 질문", "둘째 질문"]
+    assert store.get("s1").turns[0].payload == {"grounded": True}
+    assert {s.session_id: s.turns for s in store.list()} == {"s1": 2, "s2": 1}
+    store.delete("s1")
+    with pytest.raises(NotFoundError):
+        store.get("s1")
+    with pytest.raises(NotFoundError):
+        store.delete("s1")
+
+
+def test_history_is_bounded(store: SessionStore) -> None:
+    for n in range(5):
+        store.append("s", f"q{n}", f"q{n}", f"a{n}", {})
+    assert [t.question for t in store.history("s")] == ["q2", "q3", "q4"]
+
+
+@pytest.mark.parametrize("bad", ["", "../etc", "a b", "x" * 65, "세션"])
+def test_malformed_session_id_is_an_input_error(store: SessionStore, bad: str) -> None:
+    with pytest.raises(InputError):
+        store.history(bad)
+
+
+def test_store_uses_wal_and_survives_concurrent_writers(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.sqlite3"
+    stores = [SessionStore(path, max_turns=1000) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def write(store: SessionStore, worker: int) -> None:
+        try:
+            for n in range(25):
+                store.append(f"w{worker}", f"q{n}", f"q{n}", "a", {})
+        except BaseException as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, i)) for i, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(s.turns for s in stores[0].list()) == [25, 25, 25, 25]
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("그 특구에 투자하겠다고 나선 기업은 몇 곳이에요?", True),
+        ("투자 규모는 어느 정도예요?", True),
+        ("How much money goes into it by 2025?", True),
+        ("광주 인공지능 집적단지 투자 금액은?", False),
+        ("What does KEPCO plan in Gwangju?", False),
+    ],
+)
+def test_follow_ups_are_recognised(question: str, follow_up: bool) -> None:
+    assert is_follow_up(question) is follow_up
+
+
+def test_follow_up_carries_the_previous_subject_but_not_its_question_words() -> None:
+    history = [_turn("경상북도가 포항에 지정받은 배터리 관련 규제자유특구는 무엇인가요?")]
+    query = condense("그 특구에 투자한 기업은 몇 곳이에요?", history)
+    assert query.startswith("그 특구에 투자한 기업은 몇 곳이에요?")
+    for term in ("포항", "배터리", "규제자유특구"):
+        assert term in query
+    assert "무엇" not in query
+
+
+def test_standalone_question_is_left_alone() -> None:
+    history = [_turn("대구 주행시험장은 언제 완공됐나요?")]
+    assert condense("광주 인공지능 단지 투자 금액은?", history) == "광주 인공지능 단지 투자 금액은?"
+
+
+@pytest.mark.parametrize(
+    ("turns", "needle"),
+    [
+        (
+            ["경상북도가 포항에 지정받은 배터리 규제자유특구는 무엇인가요?", "그 특구에 투자한 기업은 몇 곳이에요?"],
+            "12개 기업",
+        ),
+        (
+            [
+                "Which two local governments signed an agreement to build a Digital Open Lab?",
+                "Until what year will that project be funded?",
+            ],
+            "2025년까지",
+        ),
+    ],
+)
+def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, turns: list[str], needle: str) -> None:
+    first = seed_assistant.ask(turns[0])
+    second = seed_assistant.ask(turns[1], first.session_id)
+    assert second.session_id == first.session_id
+    assert second.grounded
+    assert any(needle in c.quote for c in second.citations)
+    assert [t.question for t in seed_assistant.sessions.get(first.session_id).turns] == turns
+    # Retrieval used the history: the standalone query names the first turn's subject.
+    assert second.query.startswith(turns[1]) and len(second.query) > len(turns[1])
+    assert set(key_terms(turns[0])) & set(key_terms(second.query[len(turns[1]) :]))
