@@ -19,6 +19,9 @@ from assistant.answer import Answer
 from assistant.conversation import new_session_id, validate_session_id
 from assistant.service import Assistant
 from assistant.settings import Settings, get_settings
+from eval.qa import QA_PATH, load_qa
+from eval.report import write_report
+from eval.runner import run_eval
 from index.errors import InputError, RagError
 from index.ingest import IngestReport
 from index.store import index_exists
@@ -191,6 +194,106 @@ def ask(
             _print_json(answer.model_dump())
         else:
             _print_answer(answer)
+
+
+@app.command()
+def check(
+    claim: Annotated[str | None, typer.Argument(help="A claim in Korean or English.")] = None,
+    batch: BatchFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A verdict on a claim: supported, contradicted (with the source's figure) or not found."""
+    with user_errors():
+        assistant = _assistant()
+
+        def run(c: str) -> dict[str, Any]:
+            return assistant.check(c).model_dump()
+
+        if batch:
+            _run_batch(batch, run)
+            return
+        if claim is None:
+            raise InputError("Give a claim or --batch FILE.")
+        result = assistant.check(claim)
+        if as_json:
+            _print_json(result.model_dump())
+            return
+        style = {"supported": "green", "contradicted": "red", "not_found": "yellow"}[result.verdict]
+        out.print(f"[bold {style}]{result.verdict}[/bold {style}]  {escape(result.explanation)}")
+        for c in result.evidence:
+            meta = " · ".join(x for x in (c.outlet, c.published) if x)
+            out.print(f"  [bold][{c.n}][/bold] {escape(c.quote)}\n      {escape(c.title)} ({escape(c.source)}, {meta})")
+
+
+sessions_app = typer.Typer(help="List, show and delete conversations.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+
+
+@sessions_app.command("list")
+def sessions_list(as_json: JsonFlag = False) -> None:
+    """Every session, most recent first."""
+    with user_errors():
+        summaries = _assistant().sessions.list()
+        if as_json:
+            _print_json({"sessions": [s.model_dump() for s in summaries]})
+            return
+        for s in summaries:
+            out.print(f"{s.session_id}  {s.turns} turns  {escape(s.first_question[:60])}")
+
+
+@sessions_app.command("show")
+def sessions_show(session_id: Annotated[str, typer.Argument(help="A session id.")], as_json: JsonFlag = False) -> None:
+    """One session's turns."""
+    with user_errors():
+        session = _assistant().sessions.get(session_id)
+        if as_json:
+            _print_json(session.model_dump())
+            return
+        for n, turn in enumerate(session.turns, start=1):
+            out.print(f"[bold]{n}. {escape(turn.question)}[/bold]\n   {escape(turn.answer)}")
+
+
+@sessions_app.command("delete")
+def sessions_delete(session_id: Annotated[str, typer.Argument(help="A session id.")]) -> None:
+    """Forget a session."""
+    with user_errors():
+        _assistant().sessions.delete(session_id)
+        out.print(f"Deleted session {session_id}.")
+
+
+@app.command("eval")
+def evaluate(
+    qa: Annotated[Path, typer.Option("--qa", help="The QA set (JSON lines).")] = QA_PATH,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the report.")] = Path("eval/reports"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the QA set; write report.md, metrics.json and charts; print the metrics."""
+    with user_errors():
+        try:
+            items = load_qa(qa)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"Cannot read the QA set {qa}: {str(exc).splitlines()[0]}") from exc
+        metrics, results = run_eval(_assistant(), items, progress=True)
+        written = write_report(out_dir, metrics, results, " ".join(["rag", "eval", *sys.argv[2:]]))
+        if as_json:
+            _print_json(metrics)
+            return
+        table = Table("method", "Recall@1", "Recall@5", "MRR", "nDCG@5")
+        for method, m in metrics["retrieval"].items():
+            table.add_row(method, *(f"{m[k]:.3f}" for k in ("recall@1", "recall@5", "mrr", "ndcg@5")))
+        out.print(table)
+        for key in (
+            "evidence_recall",
+            "citation_precision",
+            "answer_correctness",
+            "refusal_accuracy",
+            "claim_accuracy",
+            "followup_accuracy",
+            "latency_p50_ms",
+            "latency_p95_ms",
+        ):
+            out.print(f"{key}: {metrics[key]}")
+        out.print("Wrote " + ", ".join(str(p) for p in written))
 
 
 @app.command()
