@@ -42,6 +42,10 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     session_id: str | None = None
     query: str = Field("", description="The standalone query used for retrieval.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What went wrong on the way (LLM unreachable, sentences dropped by the check, fallback).",
+    )
 
 
 @dataclass
@@ -110,11 +114,20 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.crosslingual_threshold = crosslingual_threshold
         self._sentences: dict[str, list[Sentence]] = {}
+        self._vectors: dict[str, dict[int, np.ndarray]] = {}
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
         if document.doc_id not in self._sentences:
             self._sentences[document.doc_id] = document_sentences(document.text)
         return self._sentences[document.doc_id]
+
+    def _sentence_vectors(self, document: SourceDocument) -> dict[int, np.ndarray]:
+        """Passage vectors of a document's sentences by start offset, encoded once per document."""
+        if document.doc_id not in self._vectors:
+            sentences = self._document_sentences(document)
+            vectors = self.engine.embedder.encode_passages([document.text[s.start : s.end] for s in sentences])
+            self._vectors[document.doc_id] = {s.start: v for s, v in zip(sentences, vectors, strict=True)}
+        return self._vectors[document.doc_id]
 
     def scored_sentences(
         self,
@@ -145,9 +158,9 @@ class ExtractiveAnswerer:
                     candidates.append(ScoredSentence(document, sentence.start, sentence.end, result.rank, 0.0))
         if not candidates:
             return []
-        vectors = self.engine.embedder.encode_passages([c.text for c in candidates])
         question_tokens = set(tokenize(query))
-        for candidate, vector in zip(candidates, vectors, strict=True):
+        for candidate in candidates:
+            vector = self._sentence_vectors(candidate.document)[candidate.start]
             overlap = len(question_tokens & set(tokenize(candidate.text))) / max(len(question_tokens), 1)
             candidate.score = float(np.dot(vector, query_vector)) + LEXICAL_WEIGHT * overlap
         return sorted(candidates, key=lambda c: -c.score)
