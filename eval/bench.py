@@ -1,0 +1,224 @@
+"""Benchmarks (not tests): ingest throughput, query latency, memory, and a 10k/100k-chunk scale run.
+
+    python eval/bench.py [--sizes 10000 100000] [--out eval/reports/bench.md]
+
+The scale run needs far more chunks than the model can embed in minutes on 2 CPU cores (about 20
+passages/s), so its corpus is synthetic: chunks recombine 4-6 random sentences of the seed documents, and a
+chunk's vector is the normalised mean of its sentences' real vectors (each sentence encoded once). That
+measures what grows with the corpus (FAISS and BM25 search time, index size, approximate-search recall),
+not the model, whose speed the first section measures on real chunks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from assistant.service import Assistant
+from assistant.settings import PROJECT_ROOT, Settings
+from eval.metrics import percentile
+from eval.qa import load_qa
+from index.bm25 import BM25Index
+from index.chunking import document_sentences
+from index.ingest import prepare_document
+from index.korean import tokenize
+
+SEED = 7
+SCALE_QUERIES = 100
+HNSW_NEIGHBOURS = 32
+HNSW_EF_SEARCH = 64
+RECALL_DEPTH = 10
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_ms(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock milliseconds of `repeat` calls."""
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _p(values: list[float]) -> str:
+    return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}"
+
+
+def synthetic_documents(seed_texts: list[str], count: int, rng: random.Random) -> list[str]:
+    """`count` article-like texts whose paragraphs are seed paragraphs in shuffled order."""
+    paragraphs = [p for text in seed_texts for p in text.split("\n\n") if len(p) > 80]
+    return [f"합성 기사 {n}\n\n" + "\n\n".join(rng.sample(paragraphs, min(12, len(paragraphs)))) for n in range(count)]
+
+
+def settings_in(data_dir: Path, base: Settings) -> Settings:
+    """The base settings with their own data (and index) directory; the model cache is shared."""
+    return Settings(data_dir=data_dir, model_cache_dir=base.resolved_model_cache_dir, seeds_dir=base.seeds_dir)
+
+
+def bench_ingest(settings: Settings, rows: list[list[str]]) -> Assistant:
+    """Ingest throughput against the model's raw encode rate on the same chunks; returns a seed assistant."""
+    rng = random.Random(SEED)
+    seeds = sorted(settings.seeds_dir.glob("*.txt"))
+    seed_texts = [
+        prepare_document(p.read_text(encoding="utf-8"), p.name, Assistant(settings).chunking).document.text
+        for p in seeds
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for n, text in enumerate(synthetic_documents(seed_texts, 12, rng)):
+            (corpus / f"synthetic_{n:02d}.txt").write_text(text, encoding="utf-8")
+        assistant = Assistant(settings_in(Path(tmp) / "data", settings))
+        assistant.embedder.client  # noqa: B018 - load the model before timing
+        started = time.perf_counter()
+        report = assistant.ingest([corpus], progress=False)
+        ingest_seconds = time.perf_counter() - started
+        texts = [c.text for c in assistant.index.chunks]
+        started = time.perf_counter()
+        assistant.embedder.encode_passages(texts)
+        encode_seconds = time.perf_counter() - started
+    rows.append(
+        [
+            "ingest (clean, chunk, embed, BM25, save)",
+            f"{report.chunks} chunks",
+            f"{report.chunks / ingest_seconds:.1f} chunks/s",
+            f"{ingest_seconds:.1f} s",
+        ]
+    )
+    rows.append(
+        [
+            "raw encode, same chunks",
+            f"{len(texts)} chunks",
+            f"{len(texts) / encode_seconds:.1f} chunks/s",
+            f"{encode_seconds:.1f} s",
+        ]
+    )
+    seed_assistant = Assistant(settings_in(Path(tempfile.mkdtemp()) / "seed", settings))
+    seed_assistant.ingest(progress=False)
+    return seed_assistant
+
+
+def bench_queries(assistant: Assistant, rows: list[list[str]]) -> None:
+    """Search and ask latency over the QA questions (warm)."""
+    questions = [item.final_question for item in load_qa() if item.type != "claim"][:40]
+    assistant.ask(questions[0])  # warm-up: caches sentence vectors and Kiwi
+    search = [timed_ms(lambda q=q: assistant.search(q), 1)[0] for q in questions]
+    ask = [timed_ms(lambda q=q: assistant.ask(q), 1)[0] for q in questions]
+    rows.append(["search (hybrid, k=5)", f"{len(questions)} queries", "p50 / p95 ms", _p(search)])
+    rows.append(["ask (extractive)", f"{len(questions)} queries", "p50 / p95 ms", _p(ask)])
+
+
+def sentence_pool(assistant: Assistant) -> tuple[np.ndarray, list[list[str]]]:
+    """Vectors and BM25 tokens of every seed sentence, computed once."""
+    texts = [
+        doc.text[s.start : s.end]
+        for doc in assistant.index.documents.values()
+        for s in document_sentences(doc.text)
+        if s.end - s.start > 20
+    ]
+    return assistant.embedder.encode_passages(texts), [tokenize(t) for t in texts]
+
+
+def bench_scale(assistant: Assistant, sizes: list[int], rows: list[list[str]]) -> None:
+    """FAISS flat vs HNSW and BM25 at each size: build time, search latency, index size, HNSW recall."""
+    vectors, tokens = sentence_pool(assistant)
+    rng = np.random.default_rng(SEED)
+    questions = [item.final_question for item in load_qa()][:SCALE_QUERIES]
+    query_vectors = assistant.embedder.encode_queries(questions)
+    query_tokens = [tokenize(q) for q in questions]
+    for size in sizes:
+        members = [rng.choice(len(vectors), size=rng.integers(4, 7), replace=False) for _ in range(size)]
+        chunk_vectors = np.stack([vectors[m].mean(axis=0) for m in members]).astype(np.float32)
+        faiss.normalize_L2(chunk_vectors)
+        flat = faiss.IndexFlatIP(chunk_vectors.shape[1])
+        flat.add(chunk_vectors)
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(chunk_vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        hnsw.add(chunk_vectors)
+        hnsw_build = time.perf_counter() - started
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+        started = time.perf_counter()
+        bm25 = BM25Index([[t for i in m for t in tokens[i]] for m in members])
+        bm25_build = time.perf_counter() - started
+        flat_ms = [timed_ms(lambda q=q, index=flat: index.search(q[None], RECALL_DEPTH), 1)[0] for q in query_vectors]
+        hnsw_ms = [timed_ms(lambda q=q, index=hnsw: index.search(q[None], RECALL_DEPTH), 1)[0] for q in query_vectors]
+        bm25_ms = [timed_ms(lambda t=t, index=bm25: index.top(t, RECALL_DEPTH), 1)[0] for t in query_tokens]
+        _, exact = flat.search(query_vectors, RECALL_DEPTH)
+        _, approx = hnsw.search(query_vectors, RECALL_DEPTH)
+        recall = np.mean([len(set(a) & set(e)) / RECALL_DEPTH for a, e in zip(approx, exact, strict=True)])
+        with tempfile.TemporaryDirectory() as tmp:
+            sizes_mb = {}
+            for name, index in (("flat", flat), ("hnsw", hnsw)):
+                path = Path(tmp) / name
+                faiss.write_index(index, str(path))
+                sizes_mb[name] = path.stat().st_size / 1e6
+        rows.append([f"{size:,} chunks: FAISS flat", f"{sizes_mb['flat']:.1f} MB", "p50 / p95 ms", _p(flat_ms)])
+        rows.append(
+            [
+                f"{size:,} chunks: FAISS HNSW (M={HNSW_NEIGHBOURS}, ef={HNSW_EF_SEARCH})",
+                f"{sizes_mb['hnsw']:.1f} MB, built in {hnsw_build:.1f} s",
+                f"recall@{RECALL_DEPTH} vs flat {recall:.3f}",
+                _p(hnsw_ms),
+            ]
+        )
+        rows.append(
+            [f"{size:,} chunks: BM25 (kiwi tokens)", f"built in {bm25_build:.1f} s", "p50 / p95 ms", _p(bm25_ms)]
+        )
+        rows.append([f"peak memory after {size:,}", "", "", f"{peak_memory_mb():.0f} MB"])
+
+
+def markdown(rows: list[list[str]], seconds: float) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`python eval/bench.py` on this machine ({faiss.omp_get_max_threads()} threads), {seconds:.0f} s in all.",
+        "Scale rows use synthetic chunks (recombined seed sentences, vectors = mean of real sentence vectors).",
+        "",
+        "| measure | size | unit | value |",
+        "|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run every benchmark, print the table and write it to the report file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "reports" / "bench.md")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    settings = Settings()
+    rows: list[list[str]] = []
+    print("ingest throughput…", flush=True)
+    assistant = bench_ingest(settings, rows)
+    print("query latency…", flush=True)
+    bench_queries(assistant, rows)
+    rows.append(["peak memory after queries", "", "", f"{peak_memory_mb():.0f} MB"])
+    print("scale run…", flush=True)
+    bench_scale(assistant, args.sizes, rows)
+    report = markdown(rows, time.perf_counter() - started)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
