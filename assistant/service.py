@@ -10,6 +10,7 @@ from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
 from assistant.claims import ClaimCheck, ClaimChecker
 from assistant.condense import condense
 from assistant.conversation import SessionStore, new_session_id, validate_session_id
+from assistant.generate import LLMGenerator, with_warnings
 from assistant.settings import Settings
 from index.chunking import ChunkingParams
 from index.documents import SourceDocument
@@ -124,8 +125,11 @@ class Assistant:
 
     @property
     def generator(self) -> Generator:
-        """What writes answers (the extractive answerer unless an LLM is configured)."""
-        return self.answerer
+        """What writes answers: the extractive answerer, or with `RAG_LLM` set an LLM whose answers are checked
+        and fall back to the extractive one (a new, cheap object per request; the chat model is shared)."""
+        if self.settings.llm == "none":
+            return self.answerer
+        return LLMGenerator.from_settings(self.settings, self.answerer)
 
     def ask_stream(self, question: str, session_id: str | None = None) -> Iterator[AnswerEvent]:
         """A cited answer as a stream of tokens then the final answer; follow-ups are read in the light of
@@ -133,8 +137,15 @@ class Assistant:
         here, before the first event."""
         question = validate_query(question, self.settings)
         session_id = validate_session_id(session_id) if session_id else new_session_id()
-        query = condense(question, self.sessions.history(session_id))
-        return self._remembered(self.generator.stream(question, query), session_id, question, query)
+        history = self.sessions.history(session_id)
+        generator = self.generator
+        warnings: list[str] = []
+        if isinstance(generator, LLMGenerator):
+            query, warnings = generator.condense(question, history)
+        else:
+            query = condense(question, history)
+        events = with_warnings(generator.stream(question, query), warnings)
+        return self._remembered(events, session_id, question, query)
 
     def _remembered(
         self, events: Iterator[AnswerEvent], session_id: str, question: str, query: str
@@ -166,3 +177,16 @@ class Assistant:
             if document.source == doc_id:
                 return document
         raise NotFoundError(f"No document {doc_id!r}. `rag search` shows the doc_id of each result.")
+
+    # --- Serving additions (used by assistant/api.py) ------------------------------------------------------
+
+    def with_top_k(self, top_k: int | None) -> Assistant:
+        """An assistant that retrieves `top_k` chunks per question but shares this one's model, loaded index
+        and sessions; itself when `top_k` is None or the default. An InputError outside 1..50."""
+        k = validate_top_k(top_k, self.settings)
+        if k == self.settings.top_k:
+            return self
+        view = Assistant(self.settings.model_copy(update={"top_k": k}))
+        view.embedder = self.embedder
+        view._index, view._engine, view._sessions = self.index, self.engine, self.sessions
+        return view

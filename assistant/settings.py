@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.embeddings import DEFAULT_MODEL
@@ -51,10 +52,72 @@ class Settings(BaseSettings):
         0.778, ge=0.0, le=2.0, description="The same for a question and evidence in different languages."
     )
 
+    llm: Literal["none", "openai", "ollama", "llamacpp"] = Field(
+        "none",
+        description="Answer writer: none (extractive), openai (any OpenAI-compatible server: vLLM, llama.cpp "
+        "server, Ollama's /v1), ollama (Ollama's own API) or llamacpp (a local GGUF in-process, "
+        "`pip install .[llama]`).",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Server URL (openai: e.g. http://127.0.0.1:8080/v1; ollama: default http://127.0.0.1:11434).",
+    )
+    llm_model: str | None = Field(
+        None, description="Model name sent to the server (required for openai and ollama; llamacpp: the file name)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key for the OpenAI-compatible server, if it needs one."
+    )
+    llm_model_path: Path | None = Field(None, description="GGUF file for llm=llamacpp.")
+    llm_timeout: float = Field(
+        30.0, gt=0, le=600, description="Seconds to wait for the server: to connect, and between streamed tokens."
+    )
+    llm_total_timeout: float = Field(
+        120.0, gt=0, le=3600, description="Seconds one generation may take in all; then it is cut and checked."
+    )
+    llm_max_tokens: int = Field(512, ge=16, le=8192, description="Most tokens the model may write per answer.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
+    llm_max_sources: int = Field(5, ge=1, le=20, description="Retrieved chunks given to the model as numbered sources.")
+    llm_max_source_chars: int = Field(
+        4000, ge=200, le=100_000, description="Characters of source text in the prompt, in all (fits small contexts)."
+    )
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt files (answer/condense/claim_<ko|en>.txt).")
+    llm_condense: bool = Field(
+        True, description="Rewrite follow-ups with the model (condense prompt); the rule-based rewrite is the fallback."
+    )
+    llm_n_ctx: int = Field(4096, ge=512, le=131_072, description="Context length for llm=llamacpp.")
+    llm_n_threads: int | None = Field(None, ge=1, description="CPU threads for llm=llamacpp (default: llama.cpp's).")
+    llm_cpu_repack: bool = Field(
+        False,
+        description="Let llama.cpp repack GGUF weights for AMX/AVX kernels (llm=llamacpp). Off by default: some "
+        "virtual machines advertise AMX but fault on it, which kills the process.",
+    )
+    guard_min_similarity: float = Field(
+        0.89,
+        ge=0.0,
+        le=1.0,
+        description="An LLM sentence is dropped when its best cited source sentence (same language) is less similar.",
+    )
+    guard_min_similarity_crosslingual: float = Field(
+        0.775, ge=0.0, le=1.0, description="The same for an answer sentence and a source in different languages."
+    )
+    guard_min_kept: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of LLM sentences that must survive the check, else extractive answer."
+    )
+
     max_history_turns: int = Field(20, ge=1, le=1000, description="Turns a session remembers.")
 
     max_query_chars: int = Field(2000, ge=10, description="Longest question or claim accepted.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Largest file ingested.")
+
+    api_key: SecretStr | None = Field(
+        None, description="When set, writes (upload, delete) need it as `Authorization: Bearer` or `X-API-Key`."
+    )
+    api_key_reads: bool = Field(False, description="With RAG_API_KEY, reads (chat, search, documents...) need it too.")
+    cors_origins: list[str] = Field([], description='Origins allowed by CORS, as JSON: ["https://example.org"].')
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="API requests one client (IP address) may make per minute; 0 turns the limit off."
+    )
 
     @model_validator(mode="after")
     def _derive_dirs(self) -> Settings:

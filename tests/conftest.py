@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.service import Assistant
@@ -51,3 +60,84 @@ def seed_copy(tmp_path: Path, seed_settings: Settings) -> Settings:
     data_dir = tmp_path / "data"
     shutil.copytree(seed_settings.data_dir, data_dir)
     return make_settings(data_dir)
+
+
+# --- Live server (the real `rag serve` in a subprocess), shared by the HTTP/UI tests ---------------------------
+
+LIVE_SERVER_TIMEOUT_SECONDS = 180
+
+
+@dataclass
+class LiveServer:
+    """A running `rag serve`: its base URL and the data dir (a private copy of the seed index) it serves."""
+
+    url: str
+    data_dir: Path
+    log: Path
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (on 127.0.0.1)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + LIVE_SERVER_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"`rag serve` exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"`rag serve` not ready after {LIVE_SERVER_TIMEOUT_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_server(root: Path, seed_settings: Settings, **env_extra: str) -> Iterator[LiveServer]:
+    """`python -m assistant serve` on a free 127.0.0.1 port over a copy of the seed index, ready (/health 200),
+    stopped on exit."""
+    data_dir = root / "data"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    port = free_port()
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(data_dir),
+        "RAG_MODEL_CACHE_DIR": str(MODEL_CACHE_DIR),
+        "RAG_SEEDS_DIR": str(SEEDS_DIR),
+        "RAG_RATE_LIMIT_PER_MINUTE": "0",  # the tests and the fuzzer send bursts from one address
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "NO_PROXY": "127.0.0.1,localhost",
+        **env_extra,
+    }
+    log = root / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(url, process, log)
+        yield LiveServer(url, data_dir, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, seed_settings: Settings) -> Iterator[LiveServer]:
+    """A live server shared by the HTTP and UI tests (see `running_server`)."""
+    with running_server(tmp_path_factory.mktemp("live"), seed_settings) as server:
+        yield server
