@@ -24,11 +24,12 @@ $(LLAMA): $(INSTALLED)
 	$(BIN)/pip install --quiet -e ".[dev,llama]"
 	touch $@
 
-# The browser test drives Debian's chromium headless.
+# The browser test drives Debian's chromium headless (with Korean fonts for its screenshots).
+BROWSER_PACKAGES := chromium chromium-driver fonts-nanum
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
-		sudo sh -c 'apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null'
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list 2>/dev/null | grep -qi nanum || \
+		{ apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; } || \
+		sudo sh -c 'apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null'
 
 
 install: $(INSTALLED)
