@@ -12,6 +12,8 @@ dropped when it
   English sentence is compared with Korean sources against a lower, cross-lingual threshold);
 * only says that the documents do not contain the answer (the caller decides what to do then).
 
+A source sentence that gives the assistant instructions (a poisoned document) never counts as support.
+
 Each surviving sentence is cited by the exact source sentence that supports it best (its quote is
 `document.text[start:end]`), and the citations are renumbered in order of first use. Everything here is a
 pure function of the text, the sources and an embedding function.
@@ -28,6 +30,7 @@ import numpy as np
 
 from assistant.citations import Citation, cite
 from assistant.entities import find_entities
+from assistant.injection import is_injected_instruction
 from assistant.numbers import quantities, values
 from index.chunking import document_sentences
 from index.documents import SourceDocument
@@ -61,11 +64,15 @@ class Source:
         return self.document.text[self.start : self.end]
 
     def sentences(self) -> list[tuple[int, int]]:
-        """The (start, end) spans of the document's sentences inside this source, but the headline: it names
-        the topic, so it resembles any sentence about it without supporting any (as in the extractive answerer).
-        """
+        """The (start, end) spans of the document's sentences inside this source, but the headline (it names
+        the topic, so it resembles any sentence about it without supporting any, as in the extractive
+        answerer) and sentences that give the assistant instructions (`assistant.injection`)."""
         text, title = self.document.text, self.document.title
-        inside = [(s, e) for s, e in _sentence_spans(text) if self.start <= s and e <= self.end]
+        inside = [
+            (s, e)
+            for s, e in _sentence_spans(text)
+            if self.start <= s and e <= self.end and not is_injected_instruction(text[s:e])
+        ]
         answering = [(s, e) for s, e in inside if not (title and (title in text[s:e] or text[s:e] in title))]
         return answering or inside
 
