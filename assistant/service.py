@@ -163,10 +163,15 @@ class Assistant:
         return final[-1]
 
     def check(self, claim: str) -> ClaimCheck:
-        """A verdict on a claim, with its evidence."""
+        """A verdict on a claim, with its evidence; with an LLM, a checked one-sentence explanation (the verdict
+        stays the rules')."""
         claim = validate_query(claim, self.settings, "claim")
         regions = {r for d in self.index.documents.values() for r in with_parents(d.regions)}
-        return ClaimChecker(self.answerer, regions).check(claim)
+        result = ClaimChecker(self.answerer, regions).check(claim)
+        generator = self.generator
+        if isinstance(generator, LLMGenerator):
+            result = generator.explain_claim(result, self.index.documents)
+        return result
 
     def document(self, doc_id: str) -> SourceDocument:
         """One document by id (or by its source file name)."""

@@ -289,18 +289,17 @@ def test_english_follow_up_is_condensed_by_the_model(llm_assistant: Assistant) -
 
 @needs_llama
 @pytest.mark.slow
-def test_claim_explanation_keeps_the_rule_verdict(llm_assistant: Assistant) -> None:
-    check = llm_assistant.check("Daegu completed its vehicle proving ground in 2012.")
-    assert check.verdict == "contradicted" and check.evidence
-    generator = llm_assistant.generator
-    assert isinstance(generator, LLMGenerator)
-    explained = generator.explain_claim(check, llm_assistant.index.documents)
-    assert explained.verdict == check.verdict and explained.evidence == check.evidence
-    if explained.generator == check.generator:  # the model's sentence did not pass the check: rules only
-        assert explained.explanation == check.explanation
+def test_claim_explanation_keeps_the_rule_verdict(llm_assistant: Assistant, seed_assistant: Assistant) -> None:
+    claim = "Daegu completed its vehicle proving ground in 2012."
+    rules = seed_assistant.check(claim)  # no LLM
+    explained = llm_assistant.check(claim)
+    assert rules.verdict == explained.verdict == "contradicted" and explained.evidence
+    assert [c.quote for c in explained.evidence] == [c.quote for c in rules.evidence]
+    if explained.generator == rules.generator:  # the model's sentence did not pass the check: rules only
+        assert explained.explanation == rules.explanation
     else:
         assert explained.generator == f"rules+llm:{MODEL_ALIAS}"
-        evidence = check.claim + "\n".join(c.quote for c in check.evidence)
+        evidence = claim + "\n".join(c.quote for c in explained.evidence)
         assert {v for _, v in values(explained.explanation)} <= {v for _, v in values(evidence)}
 
 
