@@ -115,20 +115,24 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.crosslingual_threshold = crosslingual_threshold
         self._sentences: dict[str, list[Sentence]] = {}
-        self._vectors: dict[str, dict[int, np.ndarray]] = {}
+        self._features: dict[str, dict[int, tuple[np.ndarray, frozenset[str]]]] = {}
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
         if document.doc_id not in self._sentences:
             self._sentences[document.doc_id] = document_sentences(document.text)
         return self._sentences[document.doc_id]
 
-    def _sentence_vectors(self, document: SourceDocument) -> dict[int, np.ndarray]:
-        """Passage vectors of a document's sentences by start offset, encoded once per document."""
-        if document.doc_id not in self._vectors:
+    def _sentence_features(self, document: SourceDocument) -> dict[int, tuple[np.ndarray, frozenset[str]]]:
+        """Each sentence's passage vector and search tokens by start offset, computed once per document."""
+        if document.doc_id not in self._features:
             sentences = self._document_sentences(document)
-            vectors = self.engine.embedder.encode_passages([document.text[s.start : s.end] for s in sentences])
-            self._vectors[document.doc_id] = {s.start: v for s, v in zip(sentences, vectors, strict=True)}
-        return self._vectors[document.doc_id]
+            texts = [document.text[s.start : s.end] for s in sentences]
+            vectors = self.engine.embedder.encode_passages(texts)
+            self._features[document.doc_id] = {
+                s.start: (vector, frozenset(tokenize(text)))
+                for s, text, vector in zip(sentences, texts, vectors, strict=True)
+            }
+        return self._features[document.doc_id]
 
     def scored_sentences(
         self,
@@ -161,8 +165,8 @@ class ExtractiveAnswerer:
             return []
         question_tokens = set(tokenize(query))
         for candidate in candidates:
-            vector = self._sentence_vectors(candidate.document)[candidate.start]
-            overlap = len(question_tokens & set(tokenize(candidate.text))) / max(len(question_tokens), 1)
+            vector, tokens = self._sentence_features(candidate.document)[candidate.start]
+            overlap = len(question_tokens & tokens) / max(len(question_tokens), 1)
             candidate.score = float(np.dot(vector, query_vector)) + LEXICAL_WEIGHT * overlap
         return sorted(candidates, key=lambda c: -c.score)
 

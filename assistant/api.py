@@ -328,11 +328,11 @@ class AssistantViews:
             return view
 
 
-def get_views(request: Request) -> AssistantViews:
+async def get_views(request: Request) -> AssistantViews:  # async: resolved on the loop, not in a worker thread
     return request.app.state.views
 
 
-def get_assistant(request: Request) -> Assistant:
+async def get_assistant(request: Request) -> Assistant:
     return request.app.state.views.assistant
 
 
@@ -694,8 +694,14 @@ def create_app(settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
 
 def add_routes(app: FastAPI) -> None:
     @app.get("/health", response_model=HealthResponse, tags=["service"])
-    def health(assistant: Assistant_) -> Any:
-        """Whether the index and model are loaded; documents, chunks, embedding model and answer generator."""
+    async def health(assistant: Assistant_) -> Any:
+        """Whether the index and model are loaded; documents, chunks, embedding model and answer generator.
+        Answered on the event loop (never queued behind busy worker threads) once the index is loaded."""
+        if not assistant.index_loaded:
+            return await run_in_threadpool(health_report, assistant)
+        return health_report(assistant)
+
+    def health_report(assistant: Assistant) -> Any:
         try:
             index = assistant.index
             llm = assistant.generator.name

@@ -70,6 +70,11 @@ class Assistant:
             return self._index
 
     @property
+    def index_loaded(self) -> bool:
+        """True once the index is in memory (reading `index` then never blocks on disk)."""
+        return self._index is not None
+
+    @property
     def engine(self) -> SearchEngine:
         """The search engine over the loaded index."""
         if self._engine is None:

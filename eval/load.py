@@ -65,7 +65,13 @@ def spawned_server() -> Iterator[str]:
         data_dir = Path(tmp) / "data"
         shutil.copytree(settings.resolved_index_dir, data_dir / "index")
         port = _free_port()
-        env = dict(os.environ, RAG_DATA_DIR=str(data_dir), RAG_MODEL_CACHE_DIR=str(settings.resolved_model_cache_dir))
+        # All clients come from 127.0.0.1, so the per-address rate limit would measure itself: it is off here.
+        env = dict(
+            os.environ,
+            RAG_DATA_DIR=str(data_dir),
+            RAG_MODEL_CACHE_DIR=str(settings.resolved_model_cache_dir),
+            RAG_RATE_LIMIT_PER_MINUTE="0",
+        )
         rag = Path(sys.executable).with_name("rag")
         server = subprocess.Popen(
             [str(rag), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

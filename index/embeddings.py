@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
+from tqdm import tqdm
 
 from index.errors import ModelUnavailableError
 
@@ -63,6 +64,7 @@ def resolve_model_path(model: str, cache_dir: Path) -> str:
 
 
 _LOAD_LOCK = threading.Lock()
+_ENCODE_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -130,14 +132,23 @@ class SentenceTransformerEmbeddings(BaseModel, Embeddings):
     def _encode(self, texts: list[str], prefix: str, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.client.encode(
-            [prefix + text for text in texts],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        prefixed = [prefix + text for text in texts]
+        parts = []
+        starts = range(0, len(prefixed), self.batch_size)
+        for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
+            # One batch at a time per process: concurrent torch calls on a few cores only fight over them, and a
+            # long ingest gives way to queries between its batches.
+            with _ENCODE_LOCK:
+                parts.append(
+                    self.client.encode(
+                        prefixed[start : start + self.batch_size],
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        return np.asarray(np.concatenate(parts), dtype=np.float32)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Passage vectors, shape (len(texts), dimension)."""
