@@ -71,3 +71,26 @@ def test_sigkill_during_ingest_leaves_previous_or_complete_index(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(load_index(data_dir / "index").documents) == len(before.documents) + NEW_DOCUMENTS
+
+
+def test_concurrent_ingests_are_serialised_and_lose_nothing(
+    tmp_path: Path, seed_settings: Settings, corpus: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    halves = [tmp_path / "first", tmp_path / "second"]
+    for n, folder in enumerate(halves):
+        folder.mkdir()
+        for source in sorted(corpus.glob("*.txt"))[n * 3 : n * 3 + 3]:
+            shutil.copy(source, folder / source.name)
+    processes = [
+        subprocess.Popen([str(RAG), "ingest", str(folder), "--json"], env=_env(data_dir), stderr=subprocess.PIPE)
+        for folder in halves
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+    # Without the lock the later writer would replace the earlier one's generation and lose its documents.
+    assert (
+        len(load_index(data_dir / "index").documents) == len(load_index(seed_settings.resolved_index_dir).documents) + 6
+    )

@@ -289,6 +289,17 @@ def test_english_follow_up_is_condensed_by_the_model(llm_assistant: Assistant) -
 
 @needs_llama
 @pytest.mark.slow
+def test_korean_follow_up_finds_its_evidence_with_the_llm_configured(llm_assistant: Assistant) -> None:
+    first = llm_assistant.ask("경상북도가 포항에 지정받은 배터리 규제자유특구는 무엇인가요?")
+    second = llm_assistant.ask("그 특구에 투자한 기업은 몇 곳이에요?", first.session_id)
+    # Whichever wrote the rewrite (the model, or the rules when its rewrite does not hold up), retrieval
+    # found the evidence and the answer cites it.
+    assert "포항" in second.query
+    assert second.grounded and any("12개 기업" in c.quote for c in second.citations)
+
+
+@needs_llama
+@pytest.mark.slow
 def test_claim_explanation_keeps_the_rule_verdict(llm_assistant: Assistant, seed_assistant: Assistant) -> None:
     claim = "Daegu completed its vehicle proving ground in 2012."
     rules = seed_assistant.check(claim)  # no LLM
