@@ -152,9 +152,8 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
         }
     metrics["retrieval"] = retrieval
     metrics.update({key: retrieval["hybrid"][key] for key in ("recall@1", "recall@5", "mrr", "ndcg@5")})
-    cited = [flag for r in results for flag in r.cited_supporting]
     metrics["evidence_recall"] = _share([r.evidence_recalled for r in results])
-    metrics["citation_precision"] = round(mean([float(f) for f in cited]), 4) if cited else None
+    metrics["citation_precision"] = _share([flag for r in results for flag in r.cited_supporting])
     metrics["answer_correctness"] = _share([r.correct for r in results])
     metrics["refusal_accuracy"] = _share([r.refused_correctly for r in results])
     metrics["claim_accuracy"] = _share([r.verdict_correct for r in results])
@@ -174,6 +173,7 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
                 "items": len(members),
                 "recall@5": _share([recall_at(r.hits["hybrid"], 5) > 0 for r in members if "hybrid" in r.hits]),
                 "evidence_recall": _share([r.evidence_recalled for r in members]),
+                "citation_precision": _share([flag for r in members for flag in r.cited_supporting]),
                 "answer_correctness": _share([r.correct for r in members]),
                 "refusal_accuracy": _share([r.refused_correctly for r in members]),
                 "claim_accuracy": _share([r.verdict_correct for r in members]),
