@@ -20,12 +20,15 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from itertools import chain
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, File, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,6 +48,7 @@ log = logging.getLogger("policy_rag.api")
 
 MODEL_ID = "policy-rag"
 MAX_JSON_BYTES = 2_000_000
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_TRACKED_CLIENTS = 10_000
 MULTIPART_OVERHEAD_BYTES = 1_000_000
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -671,7 +675,10 @@ def create_app(settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
         ),
         lifespan=lifespan,
         responses=ERRORS,  # type: ignore[arg-type]
+        docs_url=None,  # served below from bundled files: the default page loads Swagger UI from a CDN
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.state.views = AssistantViews(assistant)
     app.state.settings = settings
     install_error_handlers(app)
@@ -690,6 +697,21 @@ def create_app(settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
 
         mount_ui(app, assistant)
     return app
+
+
+def add_offline_docs(app: FastAPI) -> None:
+    """`/docs` with the Swagger UI files shipped in `assistant/static/swagger-ui`, so it works with no network."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
 
 
 def add_routes(app: FastAPI) -> None:

@@ -381,3 +381,12 @@ def test_an_unreachable_llm_still_streams_a_complete_answer_or_a_clear_503(api_s
     content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert content.startswith(done["answer"]) and "\n\n출처:\n[1] " in content
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["warnings"]
+
+
+def test_docs_page_works_offline_from_bundled_swagger_ui(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    script = client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert client.get("/openapi.json").json()["paths"]["/api/chat"]["post"]["requestBody"]
