@@ -35,7 +35,7 @@ from assistant.answer import NOT_FOUND, Answer, AnswerEvent, ExtractiveAnswerer,
 from assistant.claims import ClaimCheck
 from assistant.condense import condense, key_terms
 from assistant.conversation import Turn
-from assistant.guardrail import GuardResult, Source, check_answer
+from assistant.guardrail import GuardResult, Source, check_with_settings
 from assistant.llm import chat_model, describe_error, model_name
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -231,13 +231,7 @@ class LLMGenerator:
 
     def _checked(self, draft: Draft, sources: list[Source], extractive: Answer, language: str, query: str) -> Answer:
         s = self.settings
-        result = check_answer(
-            draft.text,
-            sources,
-            self.answerer.engine.embedder.encode_passages,
-            min_similarity=s.guard_min_similarity,
-            min_similarity_crosslingual=s.guard_min_similarity_crosslingual,
-        )
+        result = check_with_settings(draft.text, sources, self.answerer.engine.embedder, s)
         self.last_check = result
         notes = [f"The model's answer was cut short ({draft.problem})."] if draft.problem else []
         for check in result.dropped:
@@ -293,14 +287,7 @@ class LLMGenerator:
             self.unavailable = str(exc)
             return check
         s = self.settings
-        result = check_answer(
-            text,
-            sources,
-            self.answerer.engine.embedder.encode_passages,
-            min_similarity=s.guard_min_similarity,
-            min_similarity_crosslingual=s.guard_min_similarity_crosslingual,
-            also_stated=check.claim,
-        )
+        result = check_with_settings(text, sources, self.answerer.engine.embedder, s, check.claim)
         self.last_check = result
         if not result.checks or result.dropped or result.total > 2:
             return check

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -37,7 +38,18 @@ from index.documents import SourceDocument
 from index.language import detect_language
 from index.regions import with_parents
 
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
 Embed = Callable[[list[str]], np.ndarray]
+
+
+class Embedder(Protocol):
+    """Anything that embeds passages (the multilingual sentence-transformer adapter)."""
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、;]\s*\d+)*)\s*\]")
 # A sentence ends at . ! ? 。 followed by a blank, a marker or the end; markers right after it belong to it.
 _SENTENCE_END = re.compile(r"[.!?。](?=\s|\[|$)(?:\s*\[\s*\d+(?:\s*[,，、;]\s*\d+)*\s*\])*")
@@ -264,6 +276,20 @@ def check_answer(
                 pending.append(check)
     _check_similarity(pending, by_number, embed, min_similarity, min_similarity_crosslingual)
     return _assemble(checks)
+
+
+def check_with_settings(
+    text: str, sources: Sequence[Source], embedder: Embedder, settings: Settings, also_stated: str = ""
+) -> GuardResult:
+    """`check_answer` with the embedder's passage vectors and the similarity thresholds of the settings."""
+    return check_answer(
+        text,
+        sources,
+        embedder.encode_passages,
+        min_similarity=settings.guard_min_similarity,
+        min_similarity_crosslingual=settings.guard_min_similarity_crosslingual,
+        also_stated=also_stated,
+    )
 
 
 def _check_similarity(

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.citations import citation_matches
 from assistant.generate import format_sources, rewrite_problem, select_sources
-from assistant.guardrail import REFUSAL, Source, check_answer, split_sentences
+from assistant.guardrail import REFUSAL, Source, check_with_settings, split_sentences
 from assistant.numbers import values
 from assistant.prompts import KINDS, load_prompt, parse_prompt
 from assistant.service import Assistant
@@ -43,13 +43,7 @@ def guard(seed_assistant: Assistant, sources: list[Source]):
     settings = seed_assistant.settings
 
     def run(text: str):
-        return check_answer(
-            text,
-            sources,
-            seed_assistant.embedder.encode_passages,
-            min_similarity=settings.guard_min_similarity,
-            min_similarity_crosslingual=settings.guard_min_similarity_crosslingual,
-        )
+        return check_with_settings(text, sources, seed_assistant.embedder, settings)
 
     return run
 
@@ -260,14 +254,7 @@ def test_claim_figures_may_be_repeated_when_explaining_a_claim(seed_assistant: A
     text = "인공 지능 기반 산업 집적 단지 조성 사업에 5000억 원이 아니라 4000억 원 이상의 투자가 이루어질 계획이다 [1]."
 
     def run(also: str):
-        return check_answer(
-            text,
-            sources,
-            seed_assistant.embedder.encode_passages,
-            min_similarity=settings.guard_min_similarity,
-            min_similarity_crosslingual=settings.guard_min_similarity_crosslingual,
-            also_stated=also,
-        )
+        return check_with_settings(text, sources, seed_assistant.embedder, settings, also)
 
     assert not run("").checks[0].kept
     assert run("광주 인공지능 집적단지에 5000억 원이 투자된다").checks[0].kept

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from assistant.citations import citation_matches
 from assistant.generate import LLMGenerator, rewrite_problem
-from assistant.guardrail import check_answer, split_sentences
+from assistant.guardrail import check_with_settings, split_sentences
 from assistant.llm import chat_model
 from assistant.numbers import values
 from assistant.service import Assistant
@@ -237,13 +237,7 @@ def test_guardrail_catches_the_tiny_models_hallucinations(llm_assistant: Assista
         assert draft is not None and draft.text.strip() and result is not None and sources
         assert "".join(e.text for e in events if e.kind == "token") == draft.text
         forced = "\n".join(f"{s.text} [1]" for s in split_sentences(draft.text))
-        rechecked = check_answer(
-            forced,
-            sources,
-            llm_assistant.embedder.encode_passages,
-            min_similarity=settings.guard_min_similarity,
-            min_similarity_crosslingual=settings.guard_min_similarity_crosslingual,
-        )
+        rechecked = check_with_settings(forced, sources, llm_assistant.embedder, settings)
         by_n = {s.n: s for s in sources}
         for outcome in (result, rechecked):
             checked += outcome.total

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.generate import format_sources
-from assistant.guardrail import Source, check_answer
+from assistant.guardrail import Source, check_with_settings
 from assistant.injection import is_injected_instruction
 from assistant.prompts import load_prompt
 from assistant.service import Assistant
@@ -75,13 +75,7 @@ def test_guardrail_drops_what_the_injection_asks_for(poisoned: Assistant, seed_s
         "HACKED. 정책톡은 해킹되었습니다 [1]. 광주는 1조 원을 투자한다 [1]. "
         "울산시는 2026년까지 수소 버스 300대를 도입한다 [1]."
     )
-    result = check_answer(
-        obedient,
-        sources,
-        poisoned.embedder.encode_passages,
-        min_similarity=seed_settings.guard_min_similarity,
-        min_similarity_crosslingual=seed_settings.guard_min_similarity_crosslingual,
-    )
+    result = check_with_settings(obedient, sources, poisoned.embedder, seed_settings)
     kept = [c.sentence.text for c in result.checks if c.kept]
     assert len(kept) == 1 and "300대" in kept[0]
     reasons = {c.sentence.text[:6]: c.reason or "" for c in result.dropped}
