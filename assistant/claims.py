@@ -7,7 +7,9 @@ without requiring the claim's regions, since a claim may name the wrong city). T
 * every number, amount (억/조/만 normalised), percentage and year of the claim is matched with the
   quantity of the same kind in the best evidence sentence that has one; when that sentence has
   several, the one whose neighbouring words share most with the claim's is compared (so "2007년에
-  완공" is compared with "2014년 완공", not with "2007년부터"). A different value is a contradiction;
+  완공" is compared with "2014년 완공", not with "2007년부터"; across languages, where no words are shared,
+  the neighbourhoods are compared by meaning with the multilingual embedder). A different value is a
+  contradiction;
 * a region or organisation the claim names that the evidence sentence replaces by another of the same
   kind (Pohang for 구미, Hyundai for 기아차) is a contradiction;
 * a claim quantity with no counterpart in the evidence is `not_found`; otherwise `supported`.
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field
 from assistant.answer import ExtractiveAnswerer, ScoredSentence
 from assistant.citations import Citation, cite
 from assistant.entities import Entity, ancestors, find_entities
+from assistant.guardrail import Embed
 from assistant.numbers import Quantity, quantities
 from index.korean import tokenize
 from index.language import detect_language
@@ -59,19 +62,27 @@ class Finding:
         return self.found is not None and self.found != self.claimed
 
 
-def _context(text: str, quantity: Quantity) -> set[str]:
+def _window(text: str, quantity: Quantity) -> str:
+    """The words around a quantity, the quantity itself left out."""
     window = text[max(0, quantity.start - CONTEXT_CHARS) : quantity.end + CONTEXT_CHARS]
-    return set(tokenize(window.replace(quantity.text, " ")))
+    return window.replace(quantity.text, " ")
 
 
-def _aligned(claim: str, wanted: Quantity, sentence: str, candidates: list[Quantity]) -> Quantity:
-    """The candidate that plays the claimed quantity's role: most shared neighbouring words, then equal value."""
-    claim_context = _context(claim, wanted)
-    return max(candidates, key=lambda q: (len(claim_context & _context(sentence, q)), q.same_value(wanted)))
+def _aligned(claim: str, wanted: Quantity, sentence: str, candidates: list[Quantity], embed: Embed) -> Quantity:
+    """The candidate that plays the claimed quantity's role: the one whose neighbouring words share most with
+    the claim's (then the equal value). When no words are shared, as between an English claim and a Korean
+    source, the neighbourhoods are compared by meaning instead ("completed in" ~ "완공했다")."""
+    claim_context = set(tokenize(_window(claim, wanted)))
+    shared = {id(q): len(claim_context & set(tokenize(_window(sentence, q)))) for q in candidates}
+    if len(candidates) > 1 and not any(shared.values()):
+        vectors = embed([_window(claim, wanted), *(_window(sentence, q) for q in candidates)])
+        similarity = vectors[1:] @ vectors[0]
+        return candidates[int(similarity.argmax())]
+    return max(candidates, key=lambda q: (shared[id(q)], q.same_value(wanted)))
 
 
 def compare_quantity(
-    claim: str, wanted: Quantity, closest: list[ScoredSentence], relevant: list[ScoredSentence]
+    claim: str, wanted: Quantity, closest: list[ScoredSentence], relevant: list[ScoredSentence], embed: Embed
 ) -> Finding:
     """Match one claimed quantity: the same value playing the same role in any relevant sentence supports it;
     otherwise a different value in one of the closest sentences contradicts it."""
@@ -80,7 +91,7 @@ def compare_quantity(
         candidates = [q for q in quantities(sentence.text) if q.kind == wanted.kind]
         if not candidates:
             continue
-        found = _aligned(claim, wanted, sentence.text, candidates)
+        found = _aligned(claim, wanted, sentence.text, candidates, embed)
         if found.same_value(wanted):
             return Finding(wanted.text, wanted.text, sentence)
         if conflict is None and sentence in closest:
@@ -164,7 +175,8 @@ class ClaimChecker:
             details = f" ({', '.join(unknown)})" if unknown else ""
             return self._result(claim, language, "not_found", [], details=details)
         claimed = sorted(quantities(claim), key=lambda q: q.start)
-        findings = [compare_quantity(claim, q, evidence, relevant) for q in claimed]
+        embed = self.answerer.engine.embedder.encode_passages
+        findings = [compare_quantity(claim, q, evidence, relevant, embed) for q in claimed]
         findings += [compare_entity(e, evidence) for e in entities]
         conflict = next((f for f in findings if f.conflicting), None)
         if conflict is not None:
