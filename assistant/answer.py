@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.citations import Citation, cite
-from assistant.injection import is_injected_instruction
+from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
@@ -157,8 +157,8 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 text = document.text[sentence.start : sentence.end]
-                if text in document.title or document.title in text or is_injected_instruction(text):
-                    continue  # the headline restates the topic; an instruction to the assistant is no answer
+                if not can_be_evidence(document, text):
+                    continue
                 if sentence_answers_type(text, answer_type):
                     candidates.append(ScoredSentence(document, sentence.start, sentence.end, result.rank, 0.0))
         if not candidates:

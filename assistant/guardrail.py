@@ -31,7 +31,7 @@ import numpy as np
 
 from assistant.citations import Citation, cite
 from assistant.entities import find_entities
-from assistant.injection import is_injected_instruction
+from assistant.injection import can_be_evidence, is_injected_instruction
 from assistant.numbers import quantities, values
 from index.chunking import document_sentences
 from index.documents import SourceDocument
@@ -79,14 +79,14 @@ class Source:
         """The (start, end) spans of the document's sentences inside this source, but the headline (it names
         the topic, so it resembles any sentence about it without supporting any, as in the extractive
         answerer) and sentences that give the assistant instructions (`assistant.injection`)."""
-        text, title = self.document.text, self.document.title
+        document, text = self.document, self.document.text
         inside = [
             (s, e)
             for s, e in _sentence_spans(text)
             if self.start <= s and e <= self.end and not is_injected_instruction(text[s:e])
         ]
-        answering = [(s, e) for s, e in inside if not (title and (title in text[s:e] or text[s:e] in title))]
-        return answering or inside
+        # A source holding nothing but its headline may still be cited by it.
+        return [(s, e) for s, e in inside if can_be_evidence(document, text[s:e])] or inside
 
 
 @lru_cache(maxsize=64)

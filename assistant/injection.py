@@ -1,11 +1,15 @@
-"""Sentences in a document that address the assistant instead of the reader ("이전 지시를 무시하고…",
-"ignore previous instructions", fake <system> tags). They stay in the text, which is quoted as data, but
-never count as evidence: the extractive answerer does not quote them and the guardrail does not accept
-them as support."""
+"""Which sentences of a document may serve as evidence, for the extractive answerer and the guardrail alike.
+
+Not the headline: it names the topic, so it resembles any sentence about it without supporting any. Not a
+sentence that addresses the assistant instead of the reader ("이전 지시를 무시하고…", "ignore previous
+instructions", fake <system> tags): it stays in the text, which is quoted as data, but never counts as
+evidence."""
 
 from __future__ import annotations
 
 import re
+
+from index.documents import SourceDocument
 
 _INSTRUCTION = re.compile(
     r"지시(?:를|사항을|에)?\s*(?:무시|따르지)|이전\s*(?:지시|명령|프롬프트)|새\s*지시|시스템\s*프롬프트"
@@ -21,3 +25,14 @@ _INSTRUCTION = re.compile(
 def is_injected_instruction(sentence: str) -> bool:
     """True when the sentence reads as an instruction to an AI assistant rather than as content."""
     return bool(_INSTRUCTION.search(sentence))
+
+
+def is_headline(document: SourceDocument, sentence: str) -> bool:
+    """True when the sentence is (part of) the document's title, or the title stands inside it."""
+    title = document.title
+    return bool(title) and (sentence in title or title in sentence)
+
+
+def can_be_evidence(document: SourceDocument, sentence: str) -> bool:
+    """True when the sentence may answer a question or support a claim: neither headline nor instruction."""
+    return not is_headline(document, sentence) and not is_injected_instruction(sentence)

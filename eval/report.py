@@ -29,6 +29,14 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _group_table(label: str, groups: dict[str, dict[str, Any]]) -> str:
+    """One row per group (question type or language) with its item count, Recall@5 and answer metrics."""
+    return _table(
+        [label, "items", "Recall@5", *ANSWER_METRICS],
+        [[name, g["items"], g["recall@5"], *(g.get(k) for k in ANSWER_METRICS)] for name, g in groups.items()],
+    )
+
+
 def _failure_score(result: ItemResult) -> float:
     """Higher is worse: missed retrieval, uncited evidence, wrong answer, wrong refusal or verdict."""
     hits = result.hits.get("hybrid")
@@ -76,22 +84,10 @@ def render_markdown(metrics: dict[str, Any], results: list[ItemResult], command:
         "## Answers",
         _table(["metric", "value"], [[k, metrics.get(k)] for k in (*ANSWER_METRICS, "followup_accuracy")]),
         "## By question type",
-        _table(
-            ["type", "items", "Recall@5", *ANSWER_METRICS],
-            [
-                [t, g["items"], g["recall@5"], *(g.get(k) for k in ANSWER_METRICS)]
-                for t, g in metrics["by_type"].items()
-            ],
-        ),
+        _group_table("type", metrics["by_type"]),
         "![quality by type](quality_by_type.png)",
         "## By language",
-        _table(
-            ["lang", "items", "Recall@5", *ANSWER_METRICS],
-            [
-                [t, g["items"], g["recall@5"], *(g.get(k) for k in ANSWER_METRICS)]
-                for t, g in metrics["by_language"].items()
-            ],
-        ),
+        _group_table("lang", metrics["by_language"]),
         "## Latency (ms)",
         _table(
             ["stage", "p50", "p95"],

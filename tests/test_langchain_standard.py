@@ -30,8 +30,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.mark.disable_socket  # building the adapter must not touch the network (the model loads lazily, offline)
-class TestEmbeddingsUnit(EmbeddingsUnitTests):
+class OfflineEmbeddings:
+    """What both embeddings suites construct: the adapter over the offline model and the shared cache."""
+
     @property
     def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
         return SentenceTransformerEmbeddings
@@ -39,17 +40,16 @@ class TestEmbeddingsUnit(EmbeddingsUnitTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return dict(EMBEDDING_PARAMS)
+
+
+@pytest.mark.disable_socket  # building the adapter must not touch the network (the model loads lazily, offline)
+class TestEmbeddingsUnit(OfflineEmbeddings, EmbeddingsUnitTests):
+    pass
 
 
 @pytest.mark.anyio
-class TestEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
-        return SentenceTransformerEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return dict(EMBEDDING_PARAMS)
+class TestEmbeddingsIntegration(OfflineEmbeddings, EmbeddingsIntegrationTests):
+    pass
 
 
 @pytest.mark.anyio
