@@ -116,6 +116,7 @@ class ExtractiveAnswerer:
         self.crosslingual_threshold = crosslingual_threshold
         self._sentences: dict[str, list[Sentence]] = {}
         self._features: dict[str, dict[int, tuple[np.ndarray, frozenset[str]]]] = {}
+        self._sentence_vectors: dict[str, np.ndarray] = {}  # by sentence text, for `encode_passages`
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
         if document.doc_id not in self._sentences:
@@ -128,11 +129,19 @@ class ExtractiveAnswerer:
             sentences = self._document_sentences(document)
             texts = [document.text[s.start : s.end] for s in sentences]
             vectors = self.engine.embedder.encode_passages(texts)
+            self._sentence_vectors.update(zip(texts, vectors, strict=True))
             self._features[document.doc_id] = {
                 s.start: (vector, frozenset(tokenize(text)))
                 for s, text, vector in zip(sentences, texts, vectors, strict=True)
             }
         return self._features[document.doc_id]
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors of `texts`, reusing those of the document sentences already scored (the guardrail
+        checks a generated answer against the very sentences the answerer has just encoded)."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._sentence_vectors]
+        fresh = dict(zip(missing, self.engine.embedder.encode_passages(missing), strict=True)) if missing else {}
+        return np.stack([self._sentence_vectors.get(text, fresh.get(text)) for text in texts])
 
     def scored_sentences(
         self,

@@ -231,7 +231,7 @@ class LLMGenerator:
 
     def _checked(self, draft: Draft, sources: list[Source], extractive: Answer, language: str, query: str) -> Answer:
         s = self.settings
-        result = check_with_settings(draft.text, sources, self.answerer.engine.embedder, s)
+        result = check_with_settings(draft.text, sources, self.answerer, s)
         self.last_check = result
         notes = [f"The model's answer was cut short ({draft.problem})."] if draft.problem else []
         for check in result.dropped:
@@ -287,7 +287,7 @@ class LLMGenerator:
             self.unavailable = str(exc)
             return check
         s = self.settings
-        result = check_with_settings(text, sources, self.answerer.engine.embedder, s, check.claim)
+        result = check_with_settings(text, sources, self.answerer, s, check.claim)
         self.last_check = result
         if not result.checks or result.dropped or result.total > 2:
             return check

@@ -45,9 +45,10 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 class Embedder(Protocol):
-    """Anything that embeds passages (the multilingual sentence-transformer adapter)."""
+    """Anything that embeds passages: the multilingual sentence-transformer adapter, or the extractive answerer
+    (which reuses the vectors of the sentences it has scored)."""
 
-    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、;]\s*\d+)*)\s*\]")

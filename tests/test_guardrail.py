@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer import ExtractiveAnswerer
 from assistant.citations import citation_matches
 from assistant.generate import format_sources, rewrite_problem, select_sources
 from assistant.guardrail import REFUSAL, Source, check_with_settings, split_sentences
@@ -14,6 +15,7 @@ from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from index.documents import SourceDocument
 from index.errors import RagError
+from index.retriever import SearchEngine
 
 GWANGJU = "004_"  # 광주 인공지능 단지: 4000억 원 이상의 투자, 기아차 의존률 76.7%
 DAEGU = "002_"  # 대구 주행시험장: 2007년부터 ... 2014년 완공
@@ -174,6 +176,34 @@ def test_kept_sentences_state_only_figures_of_their_cited_source(guard, sources)
             cited = values("\n".join(by_n[n].text for n in check.sentence.cited))
             assert values(check.sentence.text) <= cited
 
+
+
+class _RecordingEmbedder:
+    """The real embedder, noting every passage it is asked to encode."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.passages = inner, []
+
+    def encode_queries(self, texts: list[str]):
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str], progress: bool = False):
+        self.passages.extend(texts)
+        return self.inner.encode_passages(texts)
+
+
+def test_checking_through_the_answerer_reuses_its_sentence_vectors(seed_assistant: Assistant, sources) -> None:
+    """After the extractive answer, the guardrail encodes only the generated sentences, with the same verdicts."""
+    recorder = _RecordingEmbedder(seed_assistant.embedder)
+    answerer = ExtractiveAnswerer(SearchEngine(seed_assistant.index, recorder))
+    answerer.answer("광주 인공지능 집적단지에는 얼마가 투자될 계획인가요?")
+    recorder.passages.clear()
+    text = "광주 인공지능 산업 집적단지에 4000억 원 이상이 투자된다 [1]. 광주시는 우주 정거장을 짓는다 [1]."
+    reused = check_with_settings(text, sources[:1], answerer, seed_assistant.settings)
+    assert recorder.passages == [c.sentence.text for c in reused.checks]
+    direct = check_with_settings(text, sources[:1], seed_assistant.embedder, seed_assistant.settings)
+    assert [c.kept for c in reused.checks] == [c.kept for c in direct.checks] == [True, False]
+    assert reused.citations == direct.citations
 
 # -- sources and prompts ---------------------------------------------------------------------------------------
 
