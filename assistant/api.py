@@ -788,7 +788,7 @@ def add_routes(app: FastAPI) -> None:
         responses={200: {"model": UploadResponse, "description": "The text was already indexed."}},
     )
     async def upload(
-        file: Annotated[UploadFile, File(description="A .txt or .md file (UTF-8 or CP949).")],
+        file: Annotated[UploadFile, File(description="A .txt or .md file (UTF-8, CP949, or UTF-16 with a BOM).")],
         request: Request,
         response: Response,
     ) -> Any:

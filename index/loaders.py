@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,15 +17,24 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else CP949, the usual legacy Korean encoding."""
-    if b"\x00" in data:
-        raise MalformedFileError(f"{name}: looks like a binary file, not text.")
-    for encoding in ("utf-8-sig", "cp949"):
+    """Bytes to text: UTF-16 when it starts with a UTF-16 byte-order mark (Windows Notepad's "Unicode"),
+    else UTF-8 (with or without BOM), else CP949, the usual legacy Korean encoding."""
+    binary = MalformedFileError(f"{name}: looks like a binary file, not text.")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = {"utf-16": "UTF-16"}
+    elif b"\x00" in data:
+        raise binary
+    else:
+        encodings = {"utf-8-sig": "UTF-8", "cp949": "CP949"}
+    for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise MalformedFileError(f"{name}: not valid UTF-8 or CP949 text.")
+        if "\x00" in text:
+            raise binary
+        return text
+    raise MalformedFileError(f"{name}: not valid {' or '.join(encodings.values())} text.")
 
 
 def load_markdown(data: bytes, name: str) -> str:

@@ -262,7 +262,8 @@ def test_upload_is_stored_safely_indexed_and_searchable(client: TestClient, api_
         ("big.txt", b"a" * (MAX_FILE_BYTES + 1), 413),
         ("binary.txt", b"\x00\x01\x02 not text", 422),
         ("empty.md", b"", 422),
-        ("cp949-broken.txt", b"\xff\xfe\xfa\xfb" * 10, 422),
+        ("cp949-broken.txt", b"\xfa\xfb\xff\xfe" * 10, 422),
+        ("utf16-broken.txt", b"\xff\xfe" + "정책".encode("utf-16-le") + b"\x00\xd8", 422),
     ],
 )
 def test_upload_rejects_bad_files(client: TestClient, api_settings: Settings, name: str, data: bytes,

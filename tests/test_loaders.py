@@ -1,8 +1,9 @@
-"""File loading: .txt/.md, UTF-8 (with BOM) and CP949, rejection of binary, unsupported and oversized files,
-folder collection, and how ingest reports a bad file without giving up on the good ones."""
+"""File loading: .txt/.md, UTF-8 (with BOM), UTF-16 (with BOM) and CP949, rejection of binary, unsupported and
+oversized files, folder collection, and how ingest reports a bad file without giving up on the good ones."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,20 @@ def test_cp949_korean_is_decoded() -> None:
     assert decode_text("똠양꿍 햏".encode("cp949"), "x.txt") == "똠양꿍 햏"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    data = bom + KOREAN.encode(encoding)  # "utf-16" writes its own BOM
+    assert data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    text = load_bytes(data, "notepad.txt", LIMIT)
+    assert text == KOREAN
+
+
+def test_broken_utf16_is_malformed() -> None:
+    with pytest.raises(MalformedFileError, match=r"^half\.txt: .*not valid UTF-16"):
+        load_bytes(codecs.BOM_UTF16_LE + "정책".encode("utf-16-le") + b"\x00\xd8", "half.txt", LIMIT)
+
+
 def test_uppercase_suffix_is_accepted() -> None:
     assert load_bytes(KOREAN.encode("utf-8"), "NOTE.TXT", LIMIT) == KOREAN
 
@@ -53,8 +68,9 @@ def test_uppercase_suffix_is_accepted() -> None:
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
         KOREAN.encode("utf-8") + b"\x00 trailing",
         "policy 정책".encode("utf-16-le"),
+        codecs.BOM_UTF16_LE + "정책\x00\x00".encode("utf-16-le"),
     ],
-    ids=["png", "nul-in-text", "utf16"],
+    ids=["png", "nul-in-text", "utf16-without-bom", "nul-in-utf16"],
 )
 def test_nul_bytes_mean_a_binary_file(data: bytes) -> None:
     with pytest.raises(MalformedFileError, match=r"^pic\.txt: .*binary"):
@@ -63,7 +79,7 @@ def test_nul_bytes_mean_a_binary_file(data: bytes) -> None:
 
 def test_bytes_that_are_neither_utf8_nor_cp949_are_malformed() -> None:
     with pytest.raises(MalformedFileError, match=r"bad\.txt: not valid UTF-8 or CP949"):
-        load_bytes(b"\xff\xfe\xfa\x80 abc", "bad.txt", LIMIT)
+        load_bytes(b"\xfa\x80 abc \xff", "bad.txt", LIMIT)
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "page.html", "doc.docx", "noext"])
