@@ -20,25 +20,29 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 
 # Checked in order; the first whose cue matches applies (specific units before the generic 얼마 of money).
+# English cues are whole words: "strategy" holds "rate", "Kwon" holds "won".
 ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType(
         "percent",
-        _re(r"비율|비중|몇\s*%|퍼센트|점유율|의존률|의존율|percent|share|rate|proportion"),
+        _re(r"비율|비중|몇\s*%|퍼센트|점유율|의존률|의존율|\b(?:percent(?:age)?|share|rate|proportion)s?\b"),
         _re(r"\d[\d,.]*\s*(?:%|퍼센트|percent)"),
     ),
     AnswerType(
         "people",
-        _re(r"몇\s*명|인구|인원|직원|how many (?:people|persons|employees|workers|jobs)|population|headcount"),
+        _re(r"몇\s*명|인구|인원|직원|how many (?:people|persons|employees|workers|jobs)|\b(?:population|headcount)\b"),
         _re(r"\d[\d,.]*\s*(?:만\s*)?명|\d[\d,.]*\s*(?:people|persons|employees|workers)"),
     ),
     AnswerType(
         "area",
-        _re(r"면적|넓이|how (?:large|big)|area|square met"),
+        _re(r"면적|넓이|how (?:large|big)|\bareas?\b|square met"),
         _re(r"\d[\d,.]*\s*(?:여)?\s*(?:만\s*)?(?:㎡|m2|m²|평|ha|헥타르|square)"),
     ),
     AnswerType(
         "money",
-        _re(r"얼마|금액|예산|비용|사업비|재원|투자\s*규모|how much|budget|cost|fund|spend|won\b|money"),
+        _re(
+            r"얼마|금액|예산|비용|사업비|재원|투자\s*규모"
+            r"|how much|\b(?:budget|cost|fund(?:ing|ed)?|spen[dt]|spending|won|money)s?\b"
+        ),
         _re(r"\d[\d,.]*\s*(?:조|억|만|천)?\s*(?:\d[\d,.]*\s*(?:억|만|천)\s*)?원|\bwon\b|KRW|\$\s*\d|달러"),
     ),
     AnswerType(
