@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant.answer import Answer
+from assistant.citations import Citation
 from assistant.conversation import new_session_id, validate_session_id
 from assistant.service import Assistant
 from assistant.settings import Settings, get_settings
@@ -89,15 +90,16 @@ def _run_batch(path: Path, handle: Callable[[str], dict[str, Any]]) -> None:
             _print_json({"query": query, "error": str(exc)})
 
 
+def _cited_from(c: Citation) -> str:
+    """Where a citation comes from: title (file · outlet · date), leaving out what the document does not state."""
+    return f"{escape(c.title)} ({' · '.join(escape(x) for x in (c.source, c.outlet, c.published) if x)})"
+
+
 def _print_answer(answer: Answer) -> None:
     style = "green" if answer.grounded else "yellow"
     out.print(f"[{style}]{escape(answer.answer)}[/{style}]")
     for c in answer.citations:
-        meta = " · ".join(x for x in (c.outlet, c.published) if x)
-        out.print(
-            f"  [bold][{c.n}][/bold] {escape(c.title)} ({escape(c.source)}{', ' + meta if meta else ''}) "
-            f"@{c.start}-{c.end}"
-        )
+        out.print(f"  [bold][{c.n}][/bold] {_cited_from(c)} @{c.start}-{c.end}")
 
 
 @app.command()
@@ -221,8 +223,7 @@ def check(
         style = {"supported": "green", "contradicted": "red", "not_found": "yellow"}[result.verdict]
         out.print(f"[bold {style}]{result.verdict}[/bold {style}]  {escape(result.explanation)}")
         for c in result.evidence:
-            meta = " · ".join(x for x in (c.outlet, c.published) if x)
-            out.print(f"  [bold][{c.n}][/bold] {escape(c.quote)}\n      {escape(c.title)} ({escape(c.source)}, {meta})")
+            out.print(f"  [bold][{c.n}][/bold] {escape(c.quote)}\n      {_cited_from(c)}")
 
 
 sessions_app = typer.Typer(help="List, show and delete conversations.", no_args_is_help=True)

@@ -35,6 +35,9 @@ Q_EN = "Which two local governments are building a Digital Open Lab together?"
 Q_NONE = "부산시가 해양산업 육성에 배정한 예산은 얼마인가요?"
 SEARCH_KO = "경상북도 4차산업혁명 전략위원회"
 SEARCH_EN = "Gwangju artificial intelligence industrial complex investment"
+CLAIM_WRONG = "광주 AI 단지에 5000억 투자?"  # the source says 4000억
+CLAIM_EN = "More than 400 billion won will be invested in the Gwangju AI industrial complex."
+CLAIM_NONE = "부산시는 해양산업 육성에 3000억 원을 투자한다."
 TOO_LONG = "가" * 2001  # RAG_MAX_QUERY_CHARS defaults to 2000
 
 SEARCH_FIELDS = {"rank", "doc_id", "source", "title", "chunk_id", "score", "start", "end", "text"}
@@ -117,6 +120,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, seed_settings: Settings)
     paths["search-batch"].write_text(f"{SEARCH_KO}\n\n{TOO_LONG}\n  {SEARCH_EN}  \n", encoding="utf-8")
     paths["ask-batch"] = root / "ask.txt"
     paths["ask-batch"].write_text(f"{Q_EN}\n{TOO_LONG}\n\n{Q_NONE}\n", encoding="utf-8")
+    paths["check-batch"] = root / "claims.txt"
+    paths["check-batch"].write_text(f"{CLAIM_EN}\n\n{TOO_LONG}\n{CLAIM_NONE}\n", encoding="utf-8")
     paths["binary-batch"] = root / "binary.txt"
     paths["binary-batch"].write_bytes(b"\xff\xfe\x00\x81 not utf-8 \xc3\x28\n")
     return paths
@@ -131,6 +136,9 @@ def cli_runs(workspace: dict[str, Path]) -> dict[str, Run]:
         "ask": lambda: rag(data, "ask", Q_KO, "--session", "cli-1", "--json", cwd=cwd),
         "search-batch": lambda: rag(data, "search", "--batch", str(workspace["search-batch"]), "-k", "3", cwd=cwd),
         "ask-batch": lambda: rag(data, "ask", "--batch", str(workspace["ask-batch"]), "--json", cwd=cwd),
+        "check": lambda: rag(data, "check", CLAIM_WRONG, "--json", cwd=cwd),
+        "check-text": lambda: rag(data, "check", CLAIM_WRONG, columns=400, cwd=cwd),
+        "check-batch": lambda: rag(data, "check", "--batch", str(workspace["check-batch"]), cwd=cwd),
         "chat": lambda: rag(data, "chat", stdin=f"{Q_KO}\n/history\n/quit\n", module=True, columns=400, cwd=cwd),
         "err-empty": lambda: rag(data, "ask", "   ", cwd=cwd),
         "err-long": lambda: rag(data, "ask", TOO_LONG, "--json", cwd=cwd),
@@ -160,6 +168,7 @@ def shown(cli_runs: dict[str, Run], workspace: dict[str, Path]) -> dict[str, dic
     The first is asked for by its source file name, the rest by doc_id.
     """
     hits = cli_runs["search"].json()["results"] + cli_runs["ask"].json()["citations"]
+    hits += cli_runs["check"].json()["evidence"]
     for line in cli_runs["ask-batch"].json_lines():
         hits += line.get("citations", [])  # the too-long line is an error object
     wanted = {hit["doc_id"]: hit["source"] for hit in hits}
@@ -288,6 +297,42 @@ def test_ask_batch_prints_one_answer_per_question_in_order(
         assert document["text"][citation["start"] : citation["end"]] == citation["quote"]
     assert unanswerable["language"] == "ko"
     assert unanswerable["grounded"] is False and unanswerable["citations"] == []
+
+
+def test_check_json_quotes_the_conflicting_figure_from_the_source(
+    cli_runs: dict[str, Run], shown: dict[str, dict[str, Any]]
+) -> None:
+    run = cli_runs["check"]
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = run.json()
+    assert set(result) >= {"claim", "language", "verdict", "explanation", "evidence"}
+    assert (result["claim"], result["language"], result["verdict"]) == (CLAIM_WRONG, "ko", "contradicted")
+    assert "5000억" in result["explanation"] and "4000억" in result["explanation"]
+    evidence = result["evidence"]
+    assert evidence and evidence[0]["source"] == "004_90f594b122ef3ede.txt" and "4000억" in evidence[0]["quote"]
+    for citation in evidence:
+        assert set(citation) >= CITATION_FIELDS
+        assert shown[citation["doc_id"]]["text"][citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_check_text_names_verdict_quote_and_source_without_empty_fields(cli_runs: dict[str, Run]) -> None:
+    run = cli_runs["check-text"]
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("contradicted") and "4000억" in lines[0]
+    assert "[1]" in lines[1] and "4000억 원 이상의 투자" in lines[1]
+    # This op-ed states neither outlet nor date: the source line names only what is known.
+    assert lines[2].strip() == "광주 인공지능 단지, 지역 혁신 성장 선도하길 (004_90f594b122ef3ede.txt)"
+
+
+def test_check_batch_prints_one_verdict_per_claim_in_order(cli_runs: dict[str, Run]) -> None:
+    run = cli_runs["check-batch"]
+    assert run.returncode == 0, run.stderr[-2000:]
+    english, too_long, unknown = run.json_lines()
+    assert english["language"] == "en" and english["verdict"] == "supported"
+    assert "4000억" in english["evidence"][0]["quote"]
+    assert too_long == {"query": TOO_LONG, "error": too_long["error"]} and "2000" in too_long["error"]
+    assert unknown["verdict"] == "not_found" and unknown["evidence"] == []
 
 
 def test_chat_answers_then_shows_history_then_quits(cli_runs: dict[str, Run]) -> None:
