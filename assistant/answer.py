@@ -115,33 +115,29 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.crosslingual_threshold = crosslingual_threshold
         self._sentences: dict[str, list[Sentence]] = {}
-        self._features: dict[str, dict[int, tuple[np.ndarray, frozenset[str]]]] = {}
-        self._sentence_vectors: dict[str, np.ndarray] = {}  # by sentence text, for `encode_passages`
+        self._features: dict[str, tuple[np.ndarray, frozenset[str]]] = {}  # by sentence text
+        self._featured: set[str] = set()  # doc_ids whose sentences are in `_features`
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
         if document.doc_id not in self._sentences:
             self._sentences[document.doc_id] = document_sentences(document.text)
         return self._sentences[document.doc_id]
 
-    def _sentence_features(self, document: SourceDocument) -> dict[int, tuple[np.ndarray, frozenset[str]]]:
-        """Each sentence's passage vector and search tokens by start offset, computed once per document."""
-        if document.doc_id not in self._features:
-            sentences = self._document_sentences(document)
-            texts = [document.text[s.start : s.end] for s in sentences]
+    def _sentence_features(self, document: SourceDocument, text: str) -> tuple[np.ndarray, frozenset[str]]:
+        """A sentence's passage vector and search tokens; the whole document's are computed on first use."""
+        if document.doc_id not in self._featured:
+            texts = [document.text[s.start : s.end] for s in self._document_sentences(document)]
             vectors = self.engine.embedder.encode_passages(texts)
-            self._sentence_vectors.update(zip(texts, vectors, strict=True))
-            self._features[document.doc_id] = {
-                s.start: (vector, frozenset(tokenize(text)))
-                for s, text, vector in zip(sentences, texts, vectors, strict=True)
-            }
-        return self._features[document.doc_id]
+            self._features.update((t, (v, frozenset(tokenize(t)))) for t, v in zip(texts, vectors, strict=True))
+            self._featured.add(document.doc_id)
+        return self._features[text]
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Passage vectors of `texts`, reusing those of the document sentences already scored (the guardrail
         checks a generated answer against the very sentences the answerer has just encoded)."""
-        missing = [text for text in dict.fromkeys(texts) if text not in self._sentence_vectors]
+        missing = [text for text in dict.fromkeys(texts) if text not in self._features]
         fresh = dict(zip(missing, self.engine.embedder.encode_passages(missing), strict=True)) if missing else {}
-        return np.stack([self._sentence_vectors.get(text, fresh.get(text)) for text in texts])
+        return np.stack([self._features[text][0] if text in self._features else fresh[text] for text in texts])
 
     def scored_sentences(
         self,
@@ -174,7 +170,7 @@ class ExtractiveAnswerer:
             return []
         question_tokens = set(tokenize(query))
         for candidate in candidates:
-            vector, tokens = self._sentence_features(candidate.document)[candidate.start]
+            vector, tokens = self._sentence_features(candidate.document, candidate.text)
             overlap = len(question_tokens & tokens) / max(len(question_tokens), 1)
             candidate.score = float(np.dot(vector, query_vector)) + LEXICAL_WEIGHT * overlap
         return sorted(candidates, key=lambda c: -c.score)

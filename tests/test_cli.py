@@ -89,6 +89,13 @@ def rag(
     return Run(tuple(args), done.returncode, done.stdout, done.stderr)
 
 
+def assert_quotes_the_shown_text(citations: list[dict[str, Any]], shown: dict[str, dict[str, Any]]) -> None:
+    """Every citation has the contract's fields and quotes exactly the shown document's text at its offsets."""
+    for citation in citations:
+        assert set(citation) >= CITATION_FIELDS
+        assert shown[citation["doc_id"]]["text"][citation["start"] : citation["end"]] == citation["quote"]
+
+
 def assert_user_error(run: Run, *needles: str) -> str:
     """Exit code 2, nothing on stdout, and exactly one `error: ...` line on stderr; returns that line."""
     assert run.returncode == 2, (run.args[:2], run.returncode, run.stderr[-2000:])
@@ -240,8 +247,8 @@ def test_ask_json_answers_with_citations_that_quote_the_shown_text(
     citations = answer["citations"]
     assert [c["n"] for c in citations] == list(range(1, len(citations) + 1)) and citations
     assert citations[0]["source"] == "000_6e031c1b1d43ca61.txt"
+    assert_quotes_the_shown_text(citations, shown)
     for citation in citations:
-        assert set(citation) >= CITATION_FIELDS
         assert f"[{citation['n']}]" in answer["answer"]
         document = shown[citation["doc_id"]]
         assert (citation["source"], citation["title"], citation["published"]) == (
@@ -249,7 +256,6 @@ def test_ask_json_answers_with_citations_that_quote_the_shown_text(
             document["title"],
             document["published"],
         )
-        assert document["text"][citation["start"] : citation["end"]] == citation["quote"]
 
 
 def test_show_json_fields(shown: dict[str, dict[str, Any]]) -> None:
@@ -292,9 +298,7 @@ def test_ask_batch_prints_one_answer_per_question_in_order(
     assert english["language"] == "en" and english["grounded"] is True
     assert english["citations"] and english["citations"][0]["source"] == "003_78dce609237370f9.txt"
     assert "디지털 오픈랩" in " ".join(c["quote"] for c in english["citations"])
-    for citation in english["citations"]:
-        document = shown[citation["doc_id"]]
-        assert document["text"][citation["start"] : citation["end"]] == citation["quote"]
+    assert_quotes_the_shown_text(english["citations"], shown)
     assert unanswerable["language"] == "ko"
     assert unanswerable["grounded"] is False and unanswerable["citations"] == []
 
@@ -310,9 +314,7 @@ def test_check_json_quotes_the_conflicting_figure_from_the_source(
     assert "5000억" in result["explanation"] and "4000억" in result["explanation"]
     evidence = result["evidence"]
     assert evidence and evidence[0]["source"] == "004_90f594b122ef3ede.txt" and "4000억" in evidence[0]["quote"]
-    for citation in evidence:
-        assert set(citation) >= CITATION_FIELDS
-        assert shown[citation["doc_id"]]["text"][citation["start"] : citation["end"]] == citation["quote"]
+    assert_quotes_the_shown_text(evidence, shown)
 
 
 def test_check_text_names_verdict_quote_and_source_without_empty_fields(cli_runs: dict[str, Run]) -> None:
