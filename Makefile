@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LLAMA := $(VENV)/.installed-llama
 
-.PHONY: install index serve test lint eval clean browser
+.PHONY: install index serve test lint eval clean browser ocr
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ browser:
 		{ apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; } || \
 		sudo sh -c 'apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null'
 
+# Scanned PDF pages are read by Tesseract OCR (Korean and English), from Debian's packages.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-kor
+ocr:
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx kor || \
+		{ apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; } || \
+		sudo sh -c 'apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null'
+
 
 install: $(INSTALLED)
 
@@ -40,7 +47,7 @@ index: $(INSTALLED)
 serve: index
 	$(BIN)/rag serve
 
-test: $(LLAMA) browser
+test: $(LLAMA) browser ocr
 	$(BIN)/rag ingest --if-missing
 	$(BIN)/python -m pytest
 

@@ -19,6 +19,7 @@ class Citation(BaseModel):
     quote: str
     start: int
     end: int
+    page: int | None = Field(None, description="Page of the original file where the quote starts (PDF), 1-based.")
 
 
 def cite(n: int, document: SourceDocument, start: int, end: int) -> Citation:
@@ -35,6 +36,7 @@ def cite(n: int, document: SourceDocument, start: int, end: int) -> Citation:
         quote=document.text[start:end],
         start=start,
         end=end,
+        page=document.page_at(start),
     )
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from assistant.service import Assistant
 from index.documents import SourceDocument
-from index.errors import InputError, MalformedFileError, RagError, UnsupportedFileError
-from index.ingest import IngestReport, prepare_document
-from index.loaders import load_bytes, supported_suffixes
+from index.errors import InputError, MalformedFileError, RagError
+from index.formats.base import LoadedText
+from index.ingest import IngestReport, content_hash, prepare_document
+from index.loaders import SUFFIXES, load_document
 
 UPLOADS_FOLDER = "uploads"
 MAX_NAME_CHARS = 100
@@ -50,21 +51,20 @@ def uploads_dir(assistant: Assistant) -> Path:
     return (assistant.settings.data_dir / UPLOADS_FOLDER).resolve()
 
 
-def check_upload(name: str, data: bytes, max_bytes: int) -> str:
-    """The raw text of an upload, or the error it deserves before anything is written: 415 for a type the
-    loaders cannot read, 413 over the size limit, 422 for an empty or undecodable file."""
-    if Path(name).suffix.lower() not in supported_suffixes():
-        raise UnsupportedFileError(f"{name}: unsupported file type; supported: {', '.join(supported_suffixes())}.")
+def check_upload(name: str, data: bytes, max_bytes: int) -> LoadedText:
+    """The loaded text of an upload (any format the loaders read, told by its bytes), or the error it deserves
+    before anything is written: 413 over the size limit, 415 for a format the loaders cannot read, 422 for
+    an empty, broken, protected or text-less file (e.g. a scanned PDF without OCR)."""
     if not data:
         raise InputError(f"{name}: the file is empty.")
     if len(data) > max_bytes:
         raise UploadTooLargeError(
             f"{name}: {len(data)} bytes is more than the limit of {max_bytes} bytes (RAG_MAX_FILE_BYTES)."
         )
-    text = load_bytes(data, name, max_bytes)  # UnsupportedFileError (415), MalformedFileError (422)
-    if not text.strip():
+    loaded = load_document(data, name, max_bytes)  # UnsupportedFileError (415), MalformedFileError (422)
+    if not loaded.text.strip():
         raise MalformedFileError(f"{name}: the file has no text.")
-    return text
+    return loaded
 
 
 @dataclass
@@ -101,15 +101,19 @@ def _write_inside(folder: Path, name: str, data: bytes) -> Path:
 
 def index_upload(assistant: Assistant, filename: str | None, data: bytes) -> UploadResult:
     """Check an uploaded file, keep it under `<data_dir>/uploads/` with a safe name and add it to the index.
-    A file with the name of one already uploaded replaces it (in the folder and in the index)."""
+    A file with the name of one already uploaded replaces it (in the folder and, as `rag ingest --replace`,
+    in the index)."""
     name = safe_filename(filename)
-    raw = check_upload(name, data, assistant.settings.max_file_bytes)
-    doc_id = prepare_document(raw, name, assistant.chunking).document.doc_id  # 422 when cleaning leaves nothing
+    loaded = check_upload(name, data, assistant.settings.max_file_bytes)
+    if Path(name).suffix.lower() not in SUFFIXES:  # told by its bytes: name it so folder ingests find it too
+        name = f"{name}.{loaded.format}"
+    # 422 when cleaning leaves nothing
+    doc_id = prepare_document(loaded, name, assistant.chunking, content_hash(data)).document.doc_id
     folder = uploads_dir(assistant)
     previous = (folder / name).read_bytes() if (folder / name).is_file() else None
     path = _write_inside(folder, name, data)
     try:
-        report = assistant.ingest([path], progress=False)
+        report = assistant.ingest([path], progress=False, replace=[name])
         if report.errors:
             raise MalformedFileError(" ".join(report.errors))
     except BaseException:

@@ -13,11 +13,13 @@ from tqdm import tqdm
 
 from index.chunking import ChunkingParams, chunk_document
 from index.cleaning import clean_text
-from index.documents import Chunk, SourceDocument
+from index.documents import Chunk, PageSpan, SectionSpan, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, MalformedFileError, RagError
+from index.formats.base import LoadedText
+from index.formats.provenance import cleaned_units
 from index.korean import tokenize
-from index.loaders import collect_files, load_bytes
+from index.loaders import collect_files, load_document, supported_suffixes
 from index.metadata import extract_metadata
 from index.store import (
     IndexData,
@@ -54,6 +56,7 @@ class IngestReport:
     duplicates_removed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
@@ -65,24 +68,49 @@ def document_id(cleaned_text: str) -> str:
     return hashlib.sha256(cleaned_text.encode("utf-8")).hexdigest()[:16]
 
 
-def prepare_document(raw: str, source: str, params: ChunkingParams) -> PreparedDocument:
-    """Clean a raw page, read its metadata and cut it into chunks."""
-    cleaned = clean_text(raw)
+def content_hash(data: bytes) -> str:
+    """A hash of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def prepare_document(
+    raw: str | LoadedText, source: str, params: ChunkingParams, file_hash: str | None = None
+) -> PreparedDocument:
+    """Clean a raw page (or a loaded file with its page/section map), read its metadata and cut it into
+    chunks; each chunk knows the pages or sections it spans."""
+    loaded = raw if isinstance(raw, LoadedText) else LoadedText(raw)
+    cleaned = clean_text(loaded.text)
     if not cleaned.text.strip():
         raise MalformedFileError(f"{source}: no text left after cleaning.")
-    meta = extract_metadata(raw, cleaned.text, fallback_title=Path(source).stem)
+    meta = extract_metadata(loaded.text, cleaned.text, fallback_title=Path(source).stem)
+    units = cleaned_units(loaded, cleaned.text)
+    pages = [PageSpan(page=u.n, start=u.start, end=u.end) for u in units] if loaded.unit == "page" else []
+    sections = [SectionSpan(section=u.n, start=u.start, end=u.end) for u in units] if loaded.unit == "section" else []
     document = SourceDocument(
         doc_id=document_id(cleaned.text),
         source=source,
-        title=meta.title,
-        outlet=meta.outlet,
+        format=loaded.format,
+        content_hash=file_hash,
+        title=loaded.title or meta.title,
+        outlet=loaded.outlet or meta.outlet,
         author=meta.author,
-        published=meta.published,
+        published=loaded.published or meta.published,
         regions=meta.regions,
         lang=meta.lang,
         text=cleaned.text,
+        pages=pages,
+        sections=sections,
     )
-    return PreparedDocument(document, chunk_document(document, params), cleaned.duplicates_removed)
+    chunks = [
+        chunk.model_copy(
+            update={
+                "pages": document.pages_between(chunk.start, chunk.end),
+                "sections": document.sections_between(chunk.start, chunk.end),
+            }
+        )
+        for chunk in chunk_document(document, params)
+    ]
+    return PreparedDocument(document, chunks, cleaned.duplicates_removed)
 
 
 def chunk_search_text(document: SourceDocument, chunk: Chunk) -> str:
@@ -128,33 +156,48 @@ def _read_sources(
         try:
             if path.stat().st_size > max_file_bytes:
                 raise InputError(f"{path.name}: larger than RAG_MAX_FILE_BYTES ({max_file_bytes} bytes).")
-            raw = load_bytes(path.read_bytes(), path.name, max_file_bytes)
-            prepared.append(prepare_document(raw, path.name, params))
+            data = path.read_bytes()
+            loaded = load_document(data, path.name, max_file_bytes)
+            prepared.append(prepare_document(loaded, path.name, params, content_hash(data)))
         except (RagError, OSError) as exc:
             report.errors.append(str(exc))
     return prepared
 
 
 def add_documents(
-    data: IndexData, prepared: list[PreparedDocument], embedder: SentenceTransformerEmbeddings, progress: bool
+    data: IndexData,
+    prepared: list[PreparedDocument],
+    embedder: SentenceTransformerEmbeddings,
+    progress: bool,
+    replace: frozenset[str] = frozenset(),
 ) -> tuple[IndexData, IngestReport]:
     """Add prepared documents to an index in memory, embedding only the new chunks.
 
-    A document already present (same cleaned text) is left alone; a file whose name is already indexed
-    with other text replaces the old version.
+    Documents are keyed by their content (a hash of the cleaned text): one already present is left alone.
+    Other text under a file name that is already indexed is added beside the old version, with a warning,
+    unless the name is in `replace`: then every other document of that name is removed.
     """
     report = IngestReport()
-    by_source = {doc.source: doc_id for doc_id, doc in data.documents.items()}
+    by_source: dict[str, set[str]] = {}
+    for doc_id, doc in data.documents.items():
+        by_source.setdefault(doc.source, set()).add(doc_id)
     fresh: list[PreparedDocument] = []
     replaced: set[str] = set()
     for item in prepared:
         doc = item.document
+        older = by_source.get(doc.source, set()) - {doc.doc_id}
+        if doc.source in replace:
+            replaced |= older
         if doc.doc_id in data.documents or any(f.document.doc_id == doc.doc_id for f in fresh):
             report.unchanged_documents += 1
             continue
-        if doc.source in by_source:
-            replaced.add(by_source[doc.source])
+        if older and doc.source not in replace:
+            report.warnings.append(
+                f"{doc.source}: another version of this file is already indexed ({', '.join(sorted(older))}); "
+                f"both are kept. Run `rag ingest --replace {doc.source} PATH` to replace it."
+            )
         fresh.append(item)
+        by_source.setdefault(doc.source, set()).add(doc.doc_id)
         report.duplicates_removed += item.duplicates_removed
     if replaced:
         data = _without_documents(data, replaced)
@@ -187,12 +230,19 @@ def ingest_paths(
     max_file_bytes: int,
     rebuild: bool = False,
     progress: bool = True,
+    replace: list[str] | None = None,
 ) -> IngestReport:
-    """Index the files under `paths` into `index_dir` (created, extended, or rebuilt from scratch)."""
+    """Index the files under `paths` into `index_dir` (created, extended, or rebuilt from scratch). A file
+    named in `replace` replaces the indexed documents of the same name (an intentional new version)."""
     started = time.perf_counter()
     files = collect_files(paths)
     if not files:
-        raise InputError("No .txt or .md files found in " + ", ".join(str(p) for p in paths) + ".")
+        raise InputError(
+            f"No {', '.join(supported_suffixes())} files found in " + ", ".join(str(p) for p in paths) + "."
+        )
+    missing = sorted(set(replace or []) - {p.name for p in files})
+    if missing:
+        raise InputError(f"--replace {missing[0]}: no file of that name among the files to ingest.")
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir) + ".lock")
     try:
@@ -208,7 +258,7 @@ def ingest_paths(
                     )
             read_report = IngestReport()
             prepared = _read_sources(files, params, max_file_bytes, read_report, progress)
-            data, report = add_documents(data, prepared, embedder, progress)
+            data, report = add_documents(data, prepared, embedder, progress, frozenset(replace or []))
             report.errors = read_report.errors
             if not data.documents:
                 raise InputError("Nothing could be indexed: " + " ".join(report.errors))

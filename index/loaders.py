@@ -1,4 +1,9 @@
-"""Read files into raw text. One loader per file type; new types plug in through `LOADERS`."""
+"""Read files into raw text with a page/section map. One loader per format; new formats plug in through
+`LOADERS` (by format) and `SUFFIXES` (the file names `collect_files` picks up in folders).
+
+The format is read from the bytes (magic numbers, zip contents), not the name: real files carry the wrong
+extension. Only plain text, which has no signature, is told apart by its name (`.txt`, `.md`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,14 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from index.errors import InputError, MalformedFileError, UnsupportedFileError
+from index.errors import InputError, MalformedFileError, RagError, UnsupportedFileError
+from index.formats.base import LoadedText
+from index.formats.hwp5 import load_hwp
+from index.formats.hwpx import load_hwpx
+from index.formats.pdf import load_pdf
+from index.formats.sniff import UNSUPPORTED, sniff_format
+from index.formats.webpage import load_html
+from index.formats.word import load_docx
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -46,15 +58,53 @@ def load_markdown(data: bytes, name: str) -> str:
     return _MD_EMPHASIS.sub("", text)
 
 
-LOADERS: dict[str, Callable[[bytes, str], str]] = {
-    ".txt": decode_text,
-    ".md": load_markdown,
+LOADERS: dict[str, Callable[[bytes, str], LoadedText]] = {
+    "txt": lambda data, name: LoadedText(decode_text(data, name), "txt"),
+    "md": lambda data, name: LoadedText(load_markdown(data, name), "md"),
+    "hwp": lambda data, _: load_hwp(data),
+    "hwpx": lambda data, _: load_hwpx(data),
+    "pdf": lambda data, _: load_pdf(data),
+    "docx": lambda data, _: load_docx(data),
+    "html": lambda data, _: load_html(data),
 }
+SUFFIXES = {
+    ".txt": "txt",
+    ".md": "md",
+    ".hwp": "hwp",
+    ".hwpx": "hwpx",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+}
+TEXT_FORMATS = ("txt", "md", "html")  # formats a file can be in without a signature in its bytes
 
 
 def supported_suffixes() -> list[str]:
     """File name endings that can be ingested."""
-    return sorted(LOADERS)
+    return sorted(SUFFIXES)
+
+
+def _unsupported(name: str, why: str = "unsupported file type") -> UnsupportedFileError:
+    return UnsupportedFileError(f"{name}: {why}; supported: {', '.join(supported_suffixes())}.")
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """The format of a file, from its bytes; the name decides only between text formats. An
+    `UnsupportedFileError` for a format no loader reads, a `MalformedFileError` for a file named as a
+    document format whose bytes are not one (a broken or truncated download)."""
+    sniffed = sniff_format(data)
+    if sniffed in LOADERS:
+        return sniffed
+    if sniffed in UNSUPPORTED:
+        raise _unsupported(name, UNSUPPORTED[sniffed])
+    named = SUFFIXES.get(Path(name).suffix.lower())
+    if named is None:
+        raise _unsupported(name)
+    if named in TEXT_FORMATS:
+        return named
+    kind = named.upper()
+    raise MalformedFileError(f"{name}: not a valid {kind} file (its bytes are not a {kind} document).")
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -62,26 +112,38 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in LOADERS)
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES)
         elif path.is_file():
-            if path.suffix.lower() not in LOADERS:
-                raise UnsupportedFileError(
-                    f"{path.name}: unsupported file type; supported: {', '.join(supported_suffixes())}."
-                )
+            if path.suffix.lower() not in SUFFIXES:
+                raise _unsupported(path.name)
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or folder.")
     return files
 
 
-def load_bytes(data: bytes, name: str, max_bytes: int) -> str:
-    """Raw text of a file's contents, chosen by the file name's ending."""
-    loader = LOADERS.get(Path(name).suffix.lower())
-    if loader is None:
-        raise UnsupportedFileError(f"{name}: unsupported file type; supported: {', '.join(supported_suffixes())}.")
+def load_document(data: bytes, name: str, max_bytes: int) -> LoadedText:
+    """A file's raw text and page/section map, read by the loader for the format its bytes are in.
+
+    Every failure is a `RagError` whose message starts with the file name: 415 (`UnsupportedFileError`)
+    for a format no loader reads, 422 (`MalformedFileError`) for a broken, protected or text-less file.
+    """
     if len(data) > max_bytes:
         raise InputError(f"{name}: {len(data)} bytes is more than the limit of {max_bytes} (RAG_MAX_FILE_BYTES).")
-    return loader(data, name)
+    fmt = detect_format(data, name)
+    if fmt in ("txt", "md"):
+        return LOADERS[fmt](data, name)  # their errors already name the file
+    try:
+        return LOADERS[fmt](data, name)
+    except RagError as exc:
+        raise type(exc)(f"{name}: {exc}") from exc
+    except Exception as exc:  # parsers of untrusted files raise anything: report it as a broken file
+        raise MalformedFileError(f"{name}: cannot read this {fmt.upper()} file ({type(exc).__name__}: {exc}).") from exc
+
+
+def load_bytes(data: bytes, name: str, max_bytes: int) -> str:
+    """Raw text of a file's contents (see `load_document`)."""
+    return load_document(data, name, max_bytes).text
 
 
 def load_file(path: Path, max_bytes: int) -> str:

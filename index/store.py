@@ -24,7 +24,10 @@ from index.bm25 import BM25Index
 from index.documents import Chunk, SourceDocument
 from index.errors import IndexUnavailableError
 
-FORMAT_VERSION = 1
+# 2: documents carry their format, file hash and page/section map, chunks their pages/sections. Version 1
+# indexes hold only plain text, whose records read as version 2 ones without a map, so they still load.
+FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 CURRENT = "CURRENT"
 FILES = ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss")
 REBUILD_HINT = "Run `rag ingest --rebuild` to build it again from the documents."
@@ -172,6 +175,7 @@ def _write_generation(index_dir: Path, data: IndexData) -> Path:
     faiss.write_index(data.vectors, str(staging / "dense.faiss"))
     manifest = data.manifest.model_copy(
         update={
+            "format_version": FORMAT_VERSION,
             "documents": len(data.documents),
             "chunks": len(data.chunks),
             "corpus_hash": corpus_hash(list(data.documents)),
@@ -209,7 +213,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
         manifest = Manifest.model_validate_json((generation / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError) as exc:
         raise IndexUnavailableError(f"The index manifest in {generation} is damaged ({exc}). {REBUILD_HINT}") from exc
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_FORMAT_VERSIONS:
         raise IndexUnavailableError(
             f"The index has format {manifest.format_version}, not {FORMAT_VERSION}. {REBUILD_HINT}"
         )

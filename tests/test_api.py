@@ -257,7 +257,8 @@ def test_upload_is_stored_safely_indexed_and_searchable(client: TestClient, api_
 @pytest.mark.parametrize(
     ("name", "data", "status"),
     [
-        ("report.pdf", b"%PDF-1.7 ...", 415),
+        ("report.pdf", b"%PDF-1.7 ...", 422),  # a PDF (told by its bytes) that cannot be parsed
+        ("sheet.xlsx", b"PK\x03\x04 ...", 415),
         ("no-extension", b"text", 415),
         ("big.txt", b"a" * (MAX_FILE_BYTES + 1), 413),
         ("binary.txt", b"\x00\x01\x02 not text", 422),

@@ -1,5 +1,6 @@
 """File loading: .txt/.md, UTF-8 (with BOM), UTF-16 (with BOM) and CP949, rejection of binary, unsupported and
-oversized files, folder collection, and how ingest reports a bad file without giving up on the good ones."""
+oversized files, folder collection, and how ingest reports a bad file without giving up on the good ones.
+The document formats (HWP, HWPX, PDF, DOCX, HTML) are tested on real files in test_formats.py."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ KOREAN = "경상북도는 4차산업혁명을 선도한다.\n광주는 인공지
 LIMIT = 1_000_000
 
 
-def test_supported_suffixes_are_txt_and_md() -> None:
-    assert supported_suffixes() == [".md", ".txt"]
+def test_supported_suffixes_are_text_and_the_document_formats() -> None:
+    assert supported_suffixes() == [".docx", ".htm", ".html", ".hwp", ".hwpx", ".md", ".pdf", ".txt"]
 
 
 def test_utf8_text_file_loads_unchanged(tmp_path: Path) -> None:
@@ -82,9 +83,16 @@ def test_bytes_that_are_neither_utf8_nor_cp949_are_malformed() -> None:
         load_bytes(b"\xfa\x80 abc \xff", "bad.txt", LIMIT)
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "page.html", "doc.docx", "noext"])
+@pytest.mark.parametrize("name", ["sheet.xlsx", "slides.pptx", "noext"])
 def test_unsupported_extension_is_refused_with_the_supported_list(name: str) -> None:
-    with pytest.raises(UnsupportedFileError, match=r"supported: \.md, \.txt"):
+    supported = r"supported: \.docx, \.htm, \.html, \.hwp, \.hwpx, \.md, \.pdf, \.txt"
+    with pytest.raises(UnsupportedFileError, match=supported):
+        load_bytes(b"text", name, LIMIT)
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "doc.docx", "press.hwp", "press.hwpx"])
+def test_text_named_as_a_document_format_is_malformed(name: str) -> None:
+    with pytest.raises(MalformedFileError, match=rf"^{name.split('.')[0]}\.\w+: not a valid"):
         load_bytes(b"text", name, LIMIT)
 
 
@@ -118,10 +126,16 @@ def test_markdown_in_cp949_is_decoded_too() -> None:
 def test_collect_files_walks_folders_recursively_and_skips_other_types(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "deep").mkdir()
-    for rel in ("a.txt", "b/c.md", "b/deep/d.TXT", "b/skip.pdf", "b/deep/image.png", "e.txt"):
+    for rel in ("a.txt", "b/c.md", "b/deep/d.TXT", "b/skip.xlsx", "b/deep/image.png", "b/f.hwpx", "e.txt"):
         (tmp_path / rel).write_text("x", encoding="utf-8")
     found = collect_files([tmp_path])
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b/c.md", "b/deep/d.TXT", "e.txt"]
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a.txt",
+        "b/c.md",
+        "b/deep/d.TXT",
+        "b/f.hwpx",
+        "e.txt",
+    ]
 
 
 def test_collect_files_takes_named_files_and_folders_in_order(tmp_path: Path) -> None:
@@ -133,10 +147,10 @@ def test_collect_files_takes_named_files_and_folders_in_order(tmp_path: Path) ->
 
 
 def test_collect_files_refuses_a_named_unsupported_file_and_a_missing_path(tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.7")
-    with pytest.raises(UnsupportedFileError, match=r"report\.pdf"):
-        collect_files([pdf])
+    sheet = tmp_path / "report.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnsupportedFileError, match=r"report\.xlsx"):
+        collect_files([sheet])
     with pytest.raises(InputError, match="no such file or folder"):
         collect_files([tmp_path / "missing"])
 
@@ -152,8 +166,8 @@ def test_a_folder_without_supported_files_is_an_input_error(
     tmp_path: Path, embedder: SentenceTransformerEmbeddings
 ) -> None:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "a.pdf").write_bytes(b"%PDF")
-    with pytest.raises(InputError, match=r"No \.txt or \.md files"):
+    (tmp_path / "docs" / "a.xlsx").write_bytes(b"PK")
+    with pytest.raises(InputError, match=r"No \.docx, \.htm, \.html, \.hwp, \.hwpx, \.md, \.pdf, \.txt files"):
         ingest_paths(
             [tmp_path / "docs"],
             index_dir=tmp_path / "index",

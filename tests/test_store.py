@@ -80,6 +80,7 @@ def _ingest(
     *,
     params: ChunkingParams | None = None,
     rebuild: bool = False,
+    replace: list[str] | None = None,
 ) -> IngestReport:
     return ingest_paths(
         paths,
@@ -88,6 +89,7 @@ def _ingest(
         params=params or _params(settings),
         max_file_bytes=settings.max_file_bytes,
         rebuild=rebuild,
+        replace=replace,
         progress=False,
     )
 
@@ -227,7 +229,7 @@ def test_incremental_ingest_embeds_only_the_new_document(
     assert _generations(index_dir) == [new_generation.name]
 
 
-def test_a_changed_file_replaces_its_old_version_by_source_name(
+def test_a_changed_file_given_as_replace_replaces_its_old_version_by_source_name(
     seed_copy: Settings, counting: CountingEmbeddings, tmp_path: Path
 ) -> None:
     index_dir = seed_copy.resolved_index_dir
@@ -238,7 +240,7 @@ def test_a_changed_file_replaces_its_old_version_by_source_name(
     added = "광주시는 인공지능 단지에 2030년까지 스타트업 100곳을 유치할 계획이다."
     changed = _write(tmp_path / "new", name, (SEEDS_DIR / name).read_text(encoding="utf-8") + "\n" + added)
 
-    report = _ingest([changed], seed_copy, counting)
+    report = _ingest([changed], seed_copy, counting, replace=[name])  # without it both versions are kept
 
     assert (report.documents, report.added_documents, report.replaced_documents) == (5, 1, 1)
     after = load_index(index_dir)
