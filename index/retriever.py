@@ -31,7 +31,7 @@ class ScoredChunk:
     document: SourceDocument
     rank: int
     score: float
-    dense_score: float
+    dense_score: float | None  # None in bm25 mode: the query is not embedded
     bm25_score: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,7 +43,7 @@ class ScoredChunk:
             "title": self.document.title,
             "chunk_id": self.chunk.chunk_id,
             "score": round(self.score, 6),
-            "dense_score": round(self.dense_score, 6),
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
             "bm25_score": round(self.bm25_score, 6),
             "start": self.chunk.start,
             "end": self.chunk.end,
@@ -118,7 +118,7 @@ class SearchEngine:
         return bridged
 
     def rankings(
-        self, query: str, vector: np.ndarray, n: int, mode: str, region_filter: bool = True
+        self, query: str, vector: np.ndarray | None, n: int, mode: str, region_filter: bool = True
     ) -> list[tuple[float, list[int]]]:
         """The (weight, ranked rows) lists that are fused for `mode`.
 
@@ -162,7 +162,10 @@ class SearchEngine:
         if size == 0 or k <= 0:
             return []
         n = min(size, max(self.candidates, k))
-        vector = self.embed_query(query) if query_vector is None else query_vector
+        # BM25 alone needs no model: the query is embedded only for dense ranking (and then dense scores).
+        vector = query_vector
+        if vector is None and mode != "bm25":
+            vector = self.embed_query(query)
         fused: dict[int, float] = {}
         for weight, ranking in self.rankings(query, vector, n, mode, region_filter):
             for position, row in enumerate(ranking):
@@ -172,7 +175,7 @@ class SearchEngine:
         results = []
         for rank, row in enumerate(best, start=1):
             chunk = self.data.chunks[row]
-            dense = float(np.dot(self.data.vectors.reconstruct(row), vector))
+            dense = None if vector is None else float(np.dot(self.data.vectors.reconstruct(row), vector))
             document = self.data.documents[chunk.doc_id]
             results.append(ScoredChunk(chunk, document, rank, fused[row], dense, float(bm25_scores[row])))
         return results
