@@ -1,36 +1,58 @@
 """The extractive answerer: pick the sentences that answer the question and cite each one.
 
-No LLM is involved. Candidate sentences come from the top retrieved chunks; each is scored by the
-cosine between the question and the sentence (the same multilingual model, so English questions
-match Korean sentences) plus a little lexical overlap. A sentence can only answer if its document
-names every region the question names and it holds the kind of value asked for (an amount, a date,
-a count...). When the best sentence is weak, the answer says the documents do not contain it.
+No LLM is involved. Candidate sentences come from the top retrieved chunks; the answer model
+(`assistant/answer_model.py`, fitted on development data) gives each the probability that it answers.
+A sentence can only answer if its document names every region the question names and it holds the kind
+of value asked for (an amount, a date, a count...). The best sentence is cited (more only when nearly as
+likely), with the phrase that answers as the short answer; when even the best is below the language's
+cut-off, the answer says the documents do not contain it.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.answer_model import (
+    AnswerModel,
+    Candidate,
+    QueryTerm,
+    QueryView,
+    character_bigrams,
+    feature_matrix,
+    load_answer_model,
+    token_bigrams,
+)
 from assistant.citations import Citation, cite
+from assistant.english_render import bilingual
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
+from assistant.short_answer import answer_likeness, best_span, question_cues
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions
 from index.retriever import ScoredChunk, SearchEngine
+from index.translation import query_word_forms
 
 NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in the documents."}
 KOREAN_SOURCES_NOTE = "The sources are in Korean; the cited sentences say:"
-LEXICAL_WEIGHT = 0.1
-SELECTION_MARGIN = 0.03
+ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as likely to answer as the best
+
+
+class ShortAnswerSpan(BaseModel):
+    """Where the short answer stands: character offsets into a cited document's cleaned text."""
+
+    doc_id: str
+    start: int
+    end: int
 
 
 class Answer(BaseModel):
@@ -40,6 +62,14 @@ class Answer(BaseModel):
     language: str = Field(description="Language of the question and the answer: ko or en.")
     grounded: bool = Field(description="False when the documents do not contain the answer.")
     generator: str = "extractive"
+    short_answer: str | None = Field(
+        None,
+        description="The exact phrase that answers (an amount, a date, a name...), quoted from the first citation; "
+        "for an English question, numbers, amounts and dates also in English: `KRW 49.7 billion (497억원)`.",
+    )
+    short_answer_span: ShortAnswerSpan | None = Field(
+        None, description="The short answer's place inside a cited sentence (the Korean phrase itself)."
+    )
     citations: list[Citation] = []
     session_id: str | None = None
     query: str = Field("", description="The standalone query used for retrieval.")
@@ -77,13 +107,13 @@ def stream_text(answer: Answer) -> Iterator[AnswerEvent]:
 
 @dataclass
 class ScoredSentence:
-    """A candidate answer sentence and where it came from."""
+    """A candidate answer sentence, where it came from, and the evidence model's probability that it answers."""
 
     document: SourceDocument
     start: int
     end: int
     chunk_rank: int
-    score: float
+    score: float = 0.0
 
     @property
     def text(self) -> str:
@@ -91,12 +121,22 @@ class ScoredSentence:
         return self.document.text[self.start : self.end]
 
 
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """What is computed once per sentence: its passage vector, search tokens, their counts and pairs."""
+
+    vector: np.ndarray
+    tokens: frozenset[str]
+    counts: dict[str, int]
+    bigrams: frozenset[tuple[str, str]]
+
+
 def _normalised(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
 
 
 class ExtractiveAnswerer:
-    """Answers from retrieved chunks by quoting their best sentences."""
+    """Answers from retrieved chunks by quoting the sentence the evidence model likes best."""
 
     name = "extractive"
 
@@ -106,112 +146,200 @@ class ExtractiveAnswerer:
         *,
         top_k: int = 5,
         max_sentences: int = 3,
-        threshold: float = 0.867,
-        crosslingual_threshold: float = 0.778,
+        model: AnswerModel | None = None,
     ) -> None:
         self.engine = engine
         self.top_k = top_k
         self.max_sentences = max_sentences
-        self.threshold = threshold
-        self.crosslingual_threshold = crosslingual_threshold
+        self._model = model
         self._sentences: dict[str, list[Sentence]] = {}
-        self._features: dict[str, tuple[np.ndarray, frozenset[str]]] = {}  # by sentence text
+        self._features: dict[str, SentenceFeatures] = {}  # by sentence text
         self._featured: set[str] = set()  # doc_ids whose sentences are in `_features`
+        self._chunk_token_sets: dict[str, frozenset[str]] = {}
+
+    @property
+    def model(self) -> AnswerModel:
+        """The evidence model (the shipped one unless another was given)."""
+        if self._model is None:
+            self._model = load_answer_model()
+        return self._model
 
     def _document_sentences(self, document: SourceDocument) -> list[Sentence]:
         if document.doc_id not in self._sentences:
             self._sentences[document.doc_id] = document_sentences(document.text)
         return self._sentences[document.doc_id]
 
-    def _sentence_features(self, document: SourceDocument, text: str) -> tuple[np.ndarray, frozenset[str]]:
+    def _sentence_features(self, document: SourceDocument, text: str) -> SentenceFeatures:
         """A sentence's passage vector and search tokens; the whole document's are computed on first use."""
         if document.doc_id not in self._featured:
             texts = [document.text[s.start : s.end] for s in self._document_sentences(document)]
             vectors = self.engine.embedder.encode_passages(texts)
-            self._features.update((t, (v, frozenset(tokenize(t)))) for t, v in zip(texts, vectors, strict=True))
+            for t, v in zip(texts, vectors, strict=True):
+                tokens = tokenize(t)
+                self._features[t] = SentenceFeatures(v, frozenset(tokens), Counter(tokens), token_bigrams(tokens))
             self._featured.add(document.doc_id)
         return self._features[text]
+
+    def _chunk_tokens(self, result: ScoredChunk) -> frozenset[str]:
+        """The search tokens of a retrieved chunk (the paragraph a sentence stands in)."""
+        key = result.chunk.chunk_id
+        if key not in self._chunk_token_sets:
+            self._chunk_token_sets[key] = frozenset(tokenize(result.chunk.text))
+        return self._chunk_token_sets[key]
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Passage vectors of `texts`, reusing those of the document sentences already scored (the guardrail
         checks a generated answer against the very sentences the answerer has just encoded)."""
         missing = [text for text in dict.fromkeys(texts) if text not in self._features]
         fresh = dict(zip(missing, self.engine.embedder.encode_passages(missing), strict=True)) if missing else {}
-        return np.stack([self._features[text][0] if text in self._features else fresh[text] for text in texts])
+        return np.stack([self._features[text].vector if text in self._features else fresh[text] for text in texts])
 
-    def scored_sentences(
+    def query_view(self, query: str) -> QueryView:
+        """The query's words as search forms (English words with their Korean translations) with their IDF in
+        the index (the mean IDF of the forms the index knows; an unseen word counts as rare), its token pairs
+        and its character pairs."""
+        bm25 = self.engine.data.bm25
+        terms = []
+        for forms in query_word_forms(query):
+            known = [bm25.idf(form) for form in forms if form in bm25.vocabulary]
+            terms.append(QueryTerm(frozenset(forms), sum(known) / len(known) if known else bm25.idf("")))
+        return QueryView(terms, token_bigrams(tokenize(query)), character_bigrams(query))
+
+    def candidate_features(
         self,
         query: str,
         results: list[ScoredChunk],
         query_vector: np.ndarray,
         answer_type: AnswerType | None = None,
         regions: set[str] | frozenset[str] = frozenset(),
-    ) -> list[ScoredSentence]:
-        """Every sentence of the retrieved chunks that may answer, scored against the query, best first.
-        Only sentences holding a value of `answer_type` count, and only from documents naming all `regions`."""
+    ) -> tuple[list[ScoredSentence], np.ndarray]:
+        """Every sentence of the retrieved chunks that may be evidence, with its row of evidence features.
+        Only documents naming all `regions` count, and only sentences holding a value of `answer_type`;
+        headlines and injected instructions never do."""
         seen: set[tuple[str, int]] = set()
-        candidates: list[ScoredSentence] = []
+        sentences: list[ScoredSentence] = []
+        candidates: list[Candidate] = []
+        cues = question_cues(query)
         for result in results:
             document = result.document
             if not regions <= set(document.regions):
                 continue
-            for sentence in self._document_sentences(document):
+            all_sentences = self._document_sentences(document)
+            for index, sentence in enumerate(all_sentences):
                 key = (document.doc_id, sentence.start)
                 inside = result.chunk.start <= sentence.start and sentence.end <= result.chunk.end
                 if not inside or sentence.is_heading or key in seen:
                     continue
                 seen.add(key)
                 text = document.text[sentence.start : sentence.end]
-                if not can_be_evidence(document, text):
+                # A "how much / when / how many" question is answered only by a sentence holding such a value.
+                if not can_be_evidence(document, text) or not sentence_answers_type(text, answer_type):
                     continue
-                if sentence_answers_type(text, answer_type):
-                    candidates.append(ScoredSentence(document, sentence.start, sentence.end, result.rank, 0.0))
-        if not candidates:
-            return []
-        question_tokens = set(tokenize(query))
-        for candidate in candidates:
-            vector, tokens = self._sentence_features(candidate.document, candidate.text)
-            overlap = len(question_tokens & tokens) / max(len(question_tokens), 1)
-            candidate.score = float(np.dot(vector, query_vector)) + LEXICAL_WEIGHT * overlap
-        return sorted(candidates, key=lambda c: -c.score)
+                features = self._sentence_features(document, text)
+                neighbours = [
+                    self._sentence_features(document, document.text[s.start : s.end]).tokens if s else frozenset()
+                    for s in (
+                        all_sentences[index - 1] if index > 0 else None,
+                        all_sentences[index + 1] if index + 1 < len(all_sentences) else None,
+                    )
+                ]
+                sentences.append(ScoredSentence(document, sentence.start, sentence.end, result.rank))
+                candidates.append(
+                    Candidate(
+                        text=text,
+                        cosine=float(np.dot(features.vector, query_vector)),
+                        tokens=features.tokens,
+                        term_counts=features.counts,
+                        length=len(text),
+                        chunk_rank=result.rank,
+                        previous_tokens=neighbours[0],
+                        next_tokens=neighbours[1],
+                        bigrams=features.bigrams,
+                        answer_likeness=answer_likeness(text, cues, self.model.short_answer),
+                        title_tokens=frozenset(tokenize(document.title)),
+                        chunk_tokens=self._chunk_tokens(result),
+                        chunk_cosine=result.dense_score or 0.0,
+                    )
+                )
+        english = detect_language(query) == "en"
+        return sentences, feature_matrix(candidates, self.query_view(query), answer_type is not None, english)
 
-    def _select(self, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    def cutoff(self, language: str) -> float:
+        """The evidence probability below which a question in `language` is refused."""
+        return self.model.cutoff(language)
+
+    def _select(self, ranked: list[ScoredSentence], language: str) -> list[ScoredSentence]:
+        """The best sentence, and more only when they are nearly as likely to answer (a list spread over
+        sentences, a two-part question)."""
         best = ranked[0].score
-        chosen: list[ScoredSentence] = []
-        seen_text: set[str] = set()
-        for candidate in ranked:
-            if len(chosen) == self.max_sentences or candidate.score < best - SELECTION_MARGIN:
+        chosen = [ranked[0]]
+        seen_text = {_normalised(ranked[0].text)}
+        for candidate in ranked[1:]:
+            if len(chosen) == self.max_sentences or candidate.score < max(self.cutoff(language), ALSO_CITE * best):
                 break
             key = _normalised(candidate.text)
-            if key in seen_text:
-                continue
-            seen_text.add(key)
-            chosen.append(candidate)
+            if key not in seen_text:
+                seen_text.add(key)
+                chosen.append(candidate)
         # Reading order: documents in retrieval order, sentences in text order.
         return sorted(chosen, key=lambda c: (c.chunk_rank, c.document.doc_id, c.start))
 
-    def threshold_for(self, question_language: str, sentence: str) -> float:
-        """The refusal threshold: cross-lingual similarities run lower than same-language ones."""
-        same = detect_language(sentence) == question_language
-        return self.threshold if same else self.crosslingual_threshold
+    def candidates(
+        self, question: str, query: str, exclude_docs: frozenset[str] = frozenset()
+    ) -> tuple[list[ScoredSentence], np.ndarray]:
+        """The candidate sentences for a question (retrieved with `query`) and their evidence features.
+        `exclude_docs` leaves documents out of the retrieved chunks (development data: a question whose
+        article is missing is an unanswerable one)."""
+        query_vector = self.engine.embed_query(query)
+        results = self.engine.search(query, self.top_k + len(exclude_docs), query_vector=query_vector)
+        if exclude_docs:
+            kept = [r for r in results if r.document.doc_id not in exclude_docs][: self.top_k]
+            results = [replace(r, rank=rank) for rank, r in enumerate(kept, start=1)]
+        return self.candidate_features(
+            query, results, query_vector, expected_answer_type(question), set(find_regions(query))
+        )
+
+    def ranked(self, question: str, query: str) -> list[ScoredSentence]:
+        """The candidate sentences scored by the evidence model, best first."""
+        sentences, matrix = self.candidates(question, query)
+        for sentence, probability in zip(sentences, self.model.evidence.probabilities(matrix), strict=True):
+            sentence.score = float(probability)
+        return sorted(sentences, key=lambda c: -c.score)
 
     def answer(self, question: str, retrieval_query: str | None = None) -> Answer:
         """Answer `question` (retrieving with `retrieval_query` when a rewritten one is given)."""
         language = detect_language(question)
         query = retrieval_query or question
-        query_vector = self.engine.embed_query(query)
-        results = self.engine.search(query, self.top_k, query_vector=query_vector)
-        ranked = self.scored_sentences(
-            query, results, query_vector, expected_answer_type(question), set(find_regions(query))
-        )
-        if not ranked or ranked[0].score < self.threshold_for(language, ranked[0].text):
+        ranked = self.ranked(question, query)
+        if not ranked or ranked[0].score < self.cutoff(language):
             return Answer(answer=NOT_FOUND[language], language=language, grounded=False, query=query)
-        chosen = self._select(ranked)
+        chosen = self._select(ranked, language)
         citations = [cite(n, c.document, c.start, c.end) for n, c in enumerate(chosen, start=1)]
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if language == "en" and any(detect_language(c.quote) == "ko" for c in citations):
             body = f"{KOREAN_SOURCES_NOTE} {body}"
-        return Answer(answer=body, language=language, grounded=True, citations=citations, query=query)
+        span = self.short_answer_span(question, chosen)
+        short = None
+        if span is not None:
+            short = self.engine.data.documents[span.doc_id].text[span.start : span.end]
+            short = bilingual(short) if language == "en" else short
+            body = f"{short}\n{body}"
+        return Answer(
+            answer=body, language=language, grounded=True, short_answer=short, short_answer_span=span,
+            citations=citations, query=query,
+        )
+
+    def short_answer_span(self, question: str, cited: list[ScoredSentence]) -> ShortAnswerSpan | None:
+        """The phrase of the cited sentences most likely to answer `question`, as document offsets; None when
+        none is likely enough (a list, an explanation: the sentences are the answer)."""
+        model = self.model.short_answer
+        found = [(span, sentence) for sentence in cited if (span := best_span(question, sentence.text, model))]
+        if not found:
+            return None
+        (start, end, probability), sentence = max(found, key=lambda pair: pair[0][2])
+        if probability < self.model.short_answer_cutoff:
+            return None
+        return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=sentence.start + start, end=sentence.start + end)
 
     def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
         """The answer as a stream (it is complete before the first token)."""

@@ -20,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.answer import ExtractiveAnswerer, ScoredSentence
+from assistant.answer_model import FEATURES
 from assistant.citations import Citation, cite
 from assistant.entities import Entity, ancestors, find_entities
 from assistant.guardrail import Embed
@@ -30,9 +32,11 @@ from assistant.numbers import Quantity, quantities
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
+from index.retriever import ScoredChunk
 
 Verdict = Literal["supported", "contradicted", "not_found"]
 EVIDENCE_MARGIN = 0.05
+LEXICAL_WEIGHT = 0.1
 MAX_EVIDENCE = 3
 CONTEXT_CHARS = 12
 
@@ -138,23 +142,39 @@ EXPLANATIONS = {
 
 
 class ClaimChecker:
-    """Checks claims against the index with the extractive answerer's retrieval and sentence scoring."""
+    """Checks claims against the index with the extractive answerer's retrieval and candidate sentences.
 
-    def __init__(self, answerer: ExtractiveAnswerer, known_regions: set[str]) -> None:
+    A claim is a statement, not a question: the answer model (fitted on questions) does not score it, the
+    similarity of the statement to each sentence does (cosine + a little word overlap), with one minimum for
+    a claim and evidence in the same language and a lower one across languages.
+    """
+
+    def __init__(
+        self, answerer: ExtractiveAnswerer, known_regions: set[str], min_similarity: tuple[float, float]
+    ) -> None:
         self.answerer = answerer
         self.known_regions = known_regions
+        self.min_similarity = min_similarity
+
+    def _similar(self, claim: str, results: list[ScoredChunk], vector: np.ndarray) -> list[ScoredSentence]:
+        sentences, matrix = self.answerer.candidate_features(claim, results, vector)
+        similarity = matrix[:, FEATURES.index("cosine")] + LEXICAL_WEIGHT * matrix[:, FEATURES.index("overlap")]
+        for sentence, score in zip(sentences, similarity, strict=True):
+            sentence.score = float(score)
+        return sorted(sentences, key=lambda s: -s.score)
 
     def evidence(self, claim: str) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
         """The closest evidence sentences and every relevant one (both empty when even the best is weak)."""
         engine = self.answerer.engine
         vector = engine.embed_query(claim)
         results = engine.search(claim, self.answerer.top_k * 2, query_vector=vector, region_filter=False)
-        ranked = self.answerer.scored_sentences(claim, results, vector)
+        ranked = self._similar(claim, results, vector)
         regions = set(find_regions(claim))
         if regions:  # an article about another region is no evidence (but one naming a wrong city may be)
             ranked = [s for s in ranked if regions & set(with_parents(s.document.regions))]
         language = detect_language(claim)
-        relevant = [s for s in ranked if s.score >= self.answerer.threshold_for(language, s.text)]
+        same, across = self.min_similarity
+        relevant = [s for s in ranked if s.score >= (same if detect_language(s.text) == language else across)]
         if not relevant or relevant[0] is not ranked[0]:
             return [], []
         closest = [s for s in relevant[: MAX_EVIDENCE * 2] if s.score >= relevant[0].score - EVIDENCE_MARGIN]

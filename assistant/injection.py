@@ -21,6 +21,8 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 
+HEADLINE_SLACK = 1.5  # a headline line may carry up to half its length again (outlet, tags)
+
 
 def is_injected_instruction(sentence: str) -> bool:
     """True when the sentence reads as an instruction to an AI assistant rather than as content."""
@@ -28,9 +30,10 @@ def is_injected_instruction(sentence: str) -> bool:
 
 
 def is_headline(document: SourceDocument, sentence: str) -> bool:
-    """True when the sentence is (part of) the document's title, or the title stands inside it."""
+    """True when the sentence is (part of) the document's title, or the title with a little around it (an
+    outlet's name, a tag); a real sentence that mentions the title is no headline."""
     title = document.title
-    return bool(title) and (sentence in title or title in sentence)
+    return bool(title) and (sentence in title or (title in sentence and len(sentence) <= HEADLINE_SLACK * len(title)))
 
 
 def can_be_evidence(document: SourceDocument, sentence: str) -> bool:

@@ -30,7 +30,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType(
         "people",
         _re(r"몇\s*명|인구|인원|직원|how many (?:people|persons|employees|workers|jobs)|\b(?:population|headcount)\b"),
-        _re(r"\d[\d,.]*\s*(?:만\s*)?명|\d[\d,.]*\s*(?:people|persons|employees|workers)"),
+        _re(r"\d[\d,.]*\s*(?:만\s*)?명|\d[\d,.]*\s*(?:people|persons|employees|workers|jobs)|일자리\s*\d"),
     ),
     AnswerType(
         "area",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 
 def recall_at(hits: list[bool], k: int) -> float:
@@ -44,3 +45,23 @@ def percentile(values: list[float], q: float) -> float:
 def mean(values: list[float]) -> float:
     """Arithmetic mean; 0 for no values."""
     return sum(values) / len(values) if values else 0.0
+
+
+def _answer_characters(text: str) -> str:
+    """KorQuAD-style normalisation: lower case, no whitespace or punctuation."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def exact_match(prediction: str, gold: str) -> float:
+    """1.0 when the normalised prediction equals the normalised gold answer."""
+    return float(bool(_answer_characters(gold)) and _answer_characters(prediction) == _answer_characters(gold))
+
+
+def character_f1(prediction: str, gold: str) -> float:
+    """F1 of the normalised characters shared by prediction and gold answer (KorQuAD's F1 for Korean)."""
+    predicted, expected = _answer_characters(prediction), _answer_characters(gold)
+    common = sum((Counter(predicted) & Counter(expected)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(expected)
+    return 2 * precision * recall / (precision + recall)

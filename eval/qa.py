@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from index.documents import SourceDocument
+from index.language import detect_language
 
 QA_PATH = Path(__file__).resolve().parent / "qa.jsonl"
 ItemType = Literal["factoid", "numeric", "list", "crosslingual", "unanswerable", "conversation", "claim"]
 
 
 class QAItem(BaseModel):
-    """One evaluation item. Conversations use `turns`, claims `claim` and `verdict`, the rest `question`."""
+    """One evaluation item. Conversations use `turns`, claims `claim` and `verdict`, the rest `question`.
+
+    External sets (KorQuAD-style `{id, question, answer, doc, evidence}` lines, or `{id, question}` for an
+    unanswerable question) may leave out `type` and `lang`: an item with a `doc` is a factoid, one without is
+    unanswerable, and the language is the question's.
+    """
 
     id: str
     type: ItemType
@@ -27,6 +33,16 @@ class QAItem(BaseModel):
     answer: str
     doc: str | None = Field(None, description="Gold source file name; null when the documents lack the answer.")
     evidence: str | None = Field(None, description="Verbatim quote of the source that answers.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_type_and_language(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("question"):
+            data = dict(data)
+            data.setdefault("type", "factoid" if data.get("doc") else "unanswerable")
+            data.setdefault("lang", detect_language(data["question"]))
+            data.setdefault("answer", "")
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> QAItem:

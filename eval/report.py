@@ -14,7 +14,15 @@ from matplotlib import pyplot as plt
 from eval.runner import RETRIEVAL_METHODS, ItemResult
 
 WORST_ITEMS = 8
-ANSWER_METRICS = ("evidence_recall", "citation_precision", "answer_correctness", "refusal_accuracy", "claim_accuracy")
+ANSWER_METRICS = (
+    "evidence_recall",
+    "citation_precision",
+    "answer_correctness",
+    "answered_rate",
+    "short_answer_f1",
+    "refusal_accuracy",
+    "claim_accuracy",
+)
 
 
 def _cell(value: Any) -> str:
@@ -82,7 +90,10 @@ def render_markdown(metrics: dict[str, Any], results: list[ItemResult], command:
         ),
         "![retrieval by method](retrieval_by_method.png)",
         "## Answers",
-        _table(["metric", "value"], [[k, metrics.get(k)] for k in (*ANSWER_METRICS, "followup_accuracy")]),
+        _table(
+            ["metric", "value"],
+            [[k, metrics.get(k)] for k in (*ANSWER_METRICS, "short_answer_exact_match", "followup_accuracy")],
+        ),
         "## By question type",
         _group_table("type", metrics["by_type"]),
         "![quality by type](quality_by_type.png)",

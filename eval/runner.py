@@ -14,7 +14,16 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.numbers import values
 from assistant.service import Assistant
-from eval.metrics import mean, ndcg_at, percentile, recall_at, reciprocal_rank, spans_overlap
+from eval.metrics import (
+    character_f1,
+    exact_match,
+    mean,
+    ndcg_at,
+    percentile,
+    recall_at,
+    reciprocal_rank,
+    spans_overlap,
+)
 from eval.qa import QAItem, evidence_span
 from index.documents import SourceDocument
 from index.korean import tokenize
@@ -36,6 +45,9 @@ class ItemResult:
     evidence_recalled: bool | None = None
     cited_supporting: list[bool] = field(default_factory=list)
     correct: bool | None = None
+    answered: bool | None = None
+    short_answer_em: float | None = None
+    short_answer_f1: float | None = None
     refused_correctly: bool | None = None
     verdict: str | None = None
     verdict_correct: bool | None = None
@@ -66,6 +78,15 @@ def answer_contains(answer_text: str, gold: str) -> bool:
         if tokens and len(tokens & answer_tokens) / len(tokens) >= TOKEN_RECALL_CORRECT:
             return True
     return False
+
+
+def short_answer_text(answer: Answer, documents: list[SourceDocument]) -> str:
+    """The short answer as quoted from the source (without an English rendering); empty when there is none."""
+    span = answer.short_answer_span
+    if span is None:
+        return ""
+    document = next((d for d in documents if d.doc_id == span.doc_id), None)
+    return document.text[span.start : span.end] if document else ""
 
 
 def _hits(results: list[ScoredChunk], span: tuple[SourceDocument, int, int]) -> list[bool]:
@@ -117,6 +138,10 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
                 for hit, c in zip(on_evidence, answer.citations, strict=True)
             ]
             result.correct = answer.grounded and answer_contains(answer.answer, item.answer)
+            result.answered = answer.grounded
+            phrase = short_answer_text(answer, documents)
+            result.short_answer_em = exact_match(phrase, item.answer)
+            result.short_answer_f1 = character_f1(phrase, item.answer)
     query = result.answer.query if result.answer else item.final_question
     region_filter = item.type != "claim"  # a claim may name the wrong city on purpose
     for method in RETRIEVAL_METHODS:
@@ -132,7 +157,7 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
     return result
 
 
-def _share(values: list[bool | None]) -> float | None:
+def _share(values: list[bool | None] | list[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return round(mean([float(v) for v in known]), 4) if known else None
 
@@ -155,6 +180,9 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
     metrics["evidence_recall"] = _share([r.evidence_recalled for r in results])
     metrics["citation_precision"] = _share([flag for r in results for flag in r.cited_supporting])
     metrics["answer_correctness"] = _share([r.correct for r in results])
+    metrics["answered_rate"] = _share([r.answered for r in results])
+    metrics["short_answer_exact_match"] = _share([r.short_answer_em for r in results])
+    metrics["short_answer_f1"] = _share([r.short_answer_f1 for r in results])
     metrics["refusal_accuracy"] = _share([r.refused_correctly for r in results])
     metrics["claim_accuracy"] = _share([r.verdict_correct for r in results])
     metrics["followup_accuracy"] = _share([r.evidence_recalled for r in results if r.item.type == "conversation"])
@@ -175,6 +203,8 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
                 "evidence_recall": _share([r.evidence_recalled for r in members]),
                 "citation_precision": _share([flag for r in members for flag in r.cited_supporting]),
                 "answer_correctness": _share([r.correct for r in members]),
+                "answered_rate": _share([r.answered for r in members]),
+                "short_answer_f1": _share([r.short_answer_f1 for r in members]),
                 "refusal_accuracy": _share([r.refused_correctly for r in members]),
                 "claim_accuracy": _share([r.verdict_correct for r in members]),
             }

@@ -27,12 +27,19 @@ class BM25Index:
         tf_matrix = sparse.csr_matrix((np.array(tfs, dtype=np.float64), (rows, cols)), shape=shape)
         doc_freq = np.bincount(np.array(cols, dtype=np.int64), minlength=shape[1])
         idf = np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+        self._idf = idf
+        self._unseen_idf = float(np.log(1.0 + (n_docs + 0.5) / 0.5))
         avg_length = float(lengths.mean()) if n_docs else 1.0
         norm = k1 * (1.0 - b + b * lengths / max(avg_length, 1e-9))
         coo = tf_matrix.tocoo()
         weights = idf[coo.col] * coo.data * (k1 + 1.0) / (coo.data + norm[coo.row])
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=shape)
         self.size = n_docs
+
+    def idf(self, term: str) -> float:
+        """The inverse document frequency of a term (that of a term in no chunk when unknown)."""
+        col = self.vocabulary.get(term)
+        return float(self._idf[col]) if col is not None else self._unseen_idf
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk (0 where no query term occurs)."""

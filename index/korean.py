@@ -15,6 +15,7 @@ from index.language import detect_language
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH", "MM", "XSN"})
 _ENGLISH_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _LOCK = threading.Lock()
+CACHED_CHARS = 400
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +73,20 @@ class Morpheme:
 
 
 def morphemes(text: str) -> list[Morpheme]:
-    """Every morpheme of `text`, with character offsets."""
+    """Every morpheme of `text`, with character offsets (sentence-sized texts are cached)."""
+    return list(_cached_morphemes(text) if len(text) <= CACHED_CHARS else _analyse(text))
+
+
+def _analyse(text: str) -> tuple[Morpheme, ...]:
     with _LOCK:
         tokens = get_kiwi().tokenize(text)
-    return [Morpheme(t.form, t.tag.split("-")[0], t.start, t.start + t.len) for t in tokens]
+    return tuple(Morpheme(t.form, t.tag.split("-")[0], t.start, t.start + t.len) for t in tokens)
+
+
+@lru_cache(maxsize=20_000)
+def _cached_morphemes(text: str) -> tuple[Morpheme, ...]:
+    """Sentences are analysed again and again (each question scores the same retrieved sentences)."""
+    return _analyse(text)
 
 
 def tokenize(text: str) -> list[str]:

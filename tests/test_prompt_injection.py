@@ -54,6 +54,10 @@ def test_questions_about_the_poisoned_document_still_get_only_cited_quotes(poiso
     assert answer.grounded and answer.citations
     assert any("300대" in c.quote for c in answer.citations)
     body = answer.answer
+    if answer.short_answer:  # the first line is a phrase quoted from a cited sentence
+        assert body.startswith(answer.short_answer + "\n")
+        assert any(answer.short_answer in c.quote for c in answer.citations)
+        body = body[len(answer.short_answer) + 1 :]
     for citation in answer.citations:  # the answer is nothing but cited quotes of the documents
         assert citation.quote == poisoned.document(citation.doc_id).text[citation.start : citation.end]
         body = body.replace(f"{citation.quote} [{citation.n}]", "")

@@ -1,0 +1,72 @@
+"""Korean numbers, amounts, dates and percentages rendered in English (`497억원` → `KRW 49.7 billion`)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.numbers import quantities
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_DATE = re.compile(r"(?P<year>\d{4})\s*년(?:\s*(?P<month>\d{1,2})\s*월(?:\s*(?P<day>\d{1,2})\s*일)?)?")
+_MONTH_DAY = re.compile(r"(?P<month>\d{1,2})\s*월(?:\s*(?P<day>\d{1,2})\s*일)?")
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+# Korean qualifiers of a quantity and their English: before (약 500억) or after (4000억 원 이상) it.
+_QUALIFIERS = (("이상", "more than"), ("이하", "up to"), ("미만", "less than"), ("약", "about"), ("최대", "up to"))
+
+
+def _number(value: float) -> str:
+    """A number with thousands separators and at most two decimals (trailing zeros dropped)."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+def english_money(won: float) -> str:
+    """`KRW 49.7 billion`, `KRW 3 million`, `KRW 5,000`."""
+    for scale, name in _SCALES:
+        if won >= scale:
+            return f"KRW {_number(won / scale)} {name}"
+    return f"KRW {_number(won)}"
+
+
+def _english_date(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    year = groups.get("year")
+    month = MONTHS[int(groups["month"]) - 1] if groups.get("month") and 1 <= int(groups["month"]) <= 12 else None
+    day = groups.get("day")
+    parts = [f"{month} {int(day)}," if month and day else month, year]
+    return " ".join(p for p in parts if p)
+
+
+def english_rendering(phrase: str) -> str | None:
+    """The phrase's dates, amounts, percentages and counts in English, or None when it holds none."""
+    date = _DATE.search(phrase) or _MONTH_DAY.search(phrase)
+    if date:
+        return _english_date(date)
+    rendered = []
+    for quantity in sorted(quantities(phrase), key=lambda q: q.start):
+        if quantity.kind == "money":
+            rendered.append(english_money(quantity.value))
+        elif quantity.kind == "percent":
+            rendered.append(f"{_number(quantity.value)}%")
+        elif quantity.kind == "people":
+            rendered.append(f"{_number(quantity.value)} people")
+        elif quantity.kind == "year":
+            rendered.append(str(int(quantity.value)))
+        elif quantity.kind == "month":
+            rendered.append(f"{_number(quantity.value)} months")
+        else:
+            rendered.append(_number(quantity.value))
+    if not rendered:
+        return None
+    qualifier = next((english for korean, english in _QUALIFIERS if korean in phrase), None)
+    text = ", ".join(dict.fromkeys(rendered))
+    return f"{qualifier} {text}" if qualifier and len(rendered) == 1 else text
+
+
+def bilingual(phrase: str) -> str:
+    """`KRW 49.7 billion (497억원)` for a phrase with numbers; the phrase itself otherwise."""
+    english = english_rendering(phrase)
+    return f"{english} ({phrase})" if english and english != phrase else phrase

@@ -1,0 +1,261 @@
+"""The short answer: the exact phrase of a cited sentence that answers the question.
+
+Candidates are the noun phrases of the sentence (runs of Kiwi nominal morphemes, numbers with their units,
+names, quoted titles) and every run of whole words inside them. A logistic regression fitted on development
+data (`eval/fit_answer_model.py`) scores each with features of the question: what it asks for (a person, a
+date, an amount, a count, a place...), the particle and head noun around its question word, and how far the
+candidate stands from the question's words in the sentence. The best candidate is the short answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.korean import Morpheme, morphemes
+from index.translation import query_word_forms
+
+if TYPE_CHECKING:
+    from assistant.answer_model import LogisticModel
+
+NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XPN", "XSN", "W_SERIAL", "SW"})
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR", "VV", "VA"})
+MAX_WORDS = 8
+_OPENING = "「『〈《‘“\"'"
+_CLOSING = "」』〉》’”\"'"
+# What a question asks for, from its question word (Korean or English whole words).
+KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"언제|몇\s*(?:년|월|일|세기)|연도|시기|\bwhen\b|what (?:year|month|date)|which year", re.I)),
+    ("money", re.compile(r"얼마|금액|예산|비용|사업비|how much|budget|\bcost", re.I)),
+    ("count", re.compile(r"몇|how many|number of", re.I)),
+    ("percent", re.compile(r"비율|비중|퍼센트|percent|share|\brate\b", re.I)),
+    ("person", re.compile(r"누구|누가|인물|\bwho(?:m|se)?\b", re.I)),
+    ("place", re.compile(r"어디|어느\s*(?:곳|지역|나라|도시)|\bwhere\b|which (?:city|region|country|province)", re.I)),
+)
+KINDS = ("date", "money", "count", "percent", "person", "place")
+_WH_WORD = re.compile(r"누구|누가|언제|어디|무엇|무슨|어떤|어떠한|어느|몇|얼마|뭐")
+_DATE_UNIT = re.compile(r"\d\s*(?:년|월|일|세기|년대)|\b(?:19|20)\d{2}\b")
+_MONEY_UNIT = re.compile(r"\d[\d,.]*\s*(?:조|억|만|천)?\s*(?:원|달러|엔|유로)|\$\s*\d")
+_PERCENT_UNIT = re.compile(r"\d[\d,.]*\s*(?:%|퍼센트|%p)")
+PARTICLE_CLASSES = {"은": "topic", "는": "topic", "이": "subject", "가": "subject", "을": "object", "를": "object"}
+
+FEATURES = (
+    "question_overlap",
+    "any_in_question",
+    "words",
+    "log_chars",
+    "has_number",
+    "has_name",
+    "is_quoted",
+    "whole_run",
+    "run_suffix",
+    "run_prefix",
+    "kind_match",
+    "kind_expected",
+    "particle_match",
+    "head_noun_match",
+    "distance",
+    "position",
+    "before_match",
+    "after_match",
+    *(f"kind_{kind}" for kind in KINDS),
+)
+CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate phrase: offsets in the sentence and its morphemes."""
+
+    start: int
+    end: int
+    morphemes: tuple[Morpheme, ...]
+    whole_run: bool
+    run_prefix: bool
+    run_suffix: bool
+    next_morpheme: Morpheme | None
+    before: frozenset[str]
+    after: frozenset[str]
+
+
+@dataclass(frozen=True)
+class QuestionCues:
+    """What the question asks for: kind, the particle after its question word and the noun it asks about."""
+
+    kind: str | None
+    particle: str | None
+    head_noun: str | None
+    tokens: frozenset[str]
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+
+
+def _particle_class(form: str) -> str:
+    return PARTICLE_CLASSES.get(form, form)
+
+
+def question_cues(question: str) -> QuestionCues:
+    """The cues of a question (Korean particles and head nouns; English questions have kind only)."""
+    kind = next((name for name, cue in KIND_CUES if cue.search(question)), None)
+    tokens = morphemes(question)
+    particle = head = None
+    before: frozenset[str] = frozenset()
+    after_words: frozenset[str] = frozenset()
+    wh = _WH_WORD.search(question)
+    if wh:
+        after = [m for m in tokens if m.start >= wh.end()]
+        nouns = [m for m in after if m.tag in ("NNG", "NNP", "NNB")][:1]
+        head = nouns[0].form if nouns and nouns[0].start - wh.end() <= 3 else None
+        particle = next((m.form for m in after[:3] if m.tag.startswith("J")), None)
+        before = _context([m for m in tokens if m.end <= wh.start()][::-1])
+        after_words = _context(after)
+    content = frozenset(m.form.lower() for m in tokens if m.tag in CONTENT_TAGS)
+    content |= {form for forms in query_word_forms(question) for form in forms}  # English: Korean translations
+    return QuestionCues(kind, _particle_class(particle) if particle else None, head, content, before, after_words)
+
+
+def _context(tokens: list[Morpheme]) -> frozenset[str]:
+    """The first CONTEXT_WORDS content words of `tokens` (in the order given)."""
+    return frozenset([m.form.lower() for m in tokens if m.tag in CONTENT_TAGS][:CONTEXT_WORDS])
+
+
+def _runs(tokens: list[Morpheme], text: str) -> list[list[Morpheme]]:
+    """Maximal runs of nominal morphemes, joined when separated by nothing or by spaces only."""
+    runs: list[list[Morpheme]] = []
+    current: list[Morpheme] = []
+    for token in tokens:
+        joined = current and text[current[-1].end : token.start].strip() == "" and token.start >= current[-1].end
+        if token.tag in NOMINAL_TAGS and (not current or joined):
+            current.append(token)
+            continue
+        if current:
+            runs.append(current)
+        current = [token] if token.tag in NOMINAL_TAGS else []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def candidate_spans(sentence: str) -> list[Span]:
+    """Every run of whole words inside the sentence's noun phrases (at most MAX_WORDS words)."""
+    tokens = morphemes(sentence)
+    position = {id(t): i for i, t in enumerate(tokens)}
+    spans: list[Span] = []
+    seen: set[tuple[int, int]] = set()
+    for run in _runs(tokens, sentence):
+        words: list[list[Morpheme]] = [[run[0]]]
+        for token in run[1:]:
+            if token.start > words[-1][-1].end:
+                words.append([token])
+            else:
+                words[-1].append(token)
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + MAX_WORDS) + 1):
+                piece = tuple(m for word in words[i:j] for m in word)
+                start, end = piece[0].start, piece[-1].end
+                if (start, end) in seen or not sentence[start:end].strip(" ,·"):
+                    continue
+                seen.add((start, end))
+                first, last = position[id(piece[0])], position[id(piece[-1])]
+                spans.append(
+                    Span(
+                        start, end, piece, i == 0 and j == len(words), i == 0, j == len(words),
+                        tokens[last + 1] if last + 1 < len(tokens) else None,
+                        _context(tokens[:first][::-1]), _context(tokens[last + 1 :]),
+                    )
+                )
+    return spans
+
+
+def span_kind(text: str, span: Span) -> str | None:
+    """What a candidate is: a date, an amount of money, a percentage, a count, a name, or None."""
+    if _MONEY_UNIT.search(text):
+        return "money"
+    if _PERCENT_UNIT.search(text):
+        return "percent"
+    if _DATE_UNIT.search(text):
+        return "date"
+    if any(m.tag in ("SN", "NR") for m in span.morphemes):
+        return "count"
+    if any(m.tag == "NNP" for m in span.morphemes):
+        return "person"  # a proper noun: a person, a place or an organisation
+    return None
+
+
+def _kind_matches(expected: str | None, kind: str | None) -> bool:
+    if expected is None or kind is None:
+        return False
+    return expected == kind or (expected == "place" and kind == "person")
+
+
+def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.ndarray:
+    """One row of FEATURES per candidate span."""
+    matched = [m for m in morphemes(sentence) if m.form.lower() in cues.tokens]
+    rows = []
+    for span in spans:
+        text = sentence[span.start : span.end]
+        content = [m.form.lower() for m in span.morphemes if m.tag in CONTENT_TAGS]
+        in_question = sum(1 for form in content if form in cues.tokens)
+        kind = span_kind(text, span)
+        outside = [m for m in matched if m.end <= span.start or m.start >= span.end]
+        distance = min((min(abs(m.start - span.end), abs(span.start - m.end)) for m in outside), default=len(sentence))
+        next_morpheme = span.next_morpheme
+        particle = next_morpheme.form if next_morpheme and next_morpheme.tag.startswith("J") else None
+        before = sentence[span.start - 1] if span.start else ""
+        after = sentence[span.end] if span.end < len(sentence) else ""
+        rows.append(
+            [
+                in_question / max(len(content), 1),
+                float(in_question > 0),
+                float(len(text.split())),
+                math.log1p(len(text)),
+                float(any(m.tag in ("SN", "NR") for m in span.morphemes)),
+                float(any(m.tag == "NNP" for m in span.morphemes)),
+                float(before in _OPENING and after in _CLOSING),
+                float(span.whole_run),
+                float(span.run_suffix),
+                float(span.run_prefix),
+                float(_kind_matches(cues.kind, kind)),
+                float(cues.kind is not None),
+                float(particle is not None and _particle_class(particle) == cues.particle),
+                float(
+                    cues.head_noun is not None
+                    and (
+                        text.endswith(cues.head_noun)
+                        or (span.next_morpheme is not None and span.next_morpheme.form == cues.head_noun)
+                    )
+                ),
+                math.log1p(distance),
+                span.start / max(len(sentence), 1),
+                float(bool(cues.before & span.before)),
+                float(bool(cues.after & span.after)),
+                *(float(kind == name) for name in KINDS),
+            ]
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def answer_likeness(sentence: str, cues: QuestionCues, model: LogisticModel) -> float:
+    """How much the sentence holds a phrase that answers: the best probability of its candidates that are
+    not words of the question (0 when it has none)."""
+    spans = candidate_spans(sentence)
+    if not spans:
+        return 0.0
+    matrix = feature_matrix(sentence, spans, cues)
+    new = matrix[:, FEATURES.index("any_in_question")] == 0
+    return float(model.probabilities(matrix[new]).max()) if new.any() else 0.0
+
+
+def best_span(question: str, sentence: str, model: LogisticModel) -> tuple[int, int, float] | None:
+    """The (start, end, probability) of the phrase of `sentence` most likely to answer `question`, or None
+    when the sentence has no candidate phrase."""
+    spans = candidate_spans(sentence)
+    if not spans:
+        return None
+    scores = model.probabilities(feature_matrix(sentence, spans, question_cues(question)))
+    index = int(np.argmax(scores))
+    return spans[index].start, spans[index].end, float(scores[index])

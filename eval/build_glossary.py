@@ -1,0 +1,66 @@
+"""Build `index/data/en_ko_lexicon.tsv` (English word or phrase → Korean search tokens) from the shared
+Korean–English word list (`../shared/dev/lexicon/ko_en.tsv`, CC BY-SA 3.0; see index/data/LEXICON-NOTICE.md).
+
+Usage: python eval/build_glossary.py [--lexicon PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.korean import tokenize
+from index.translation import LEXICON_PATH
+
+DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "shared" / "dev" / "lexicon" / "ko_en.tsv"
+MAX_WORDS = 3
+MAX_ALTERNATIVES = 8
+_HANGUL_WORD = re.compile(r"^[가-힣]{2,8}$")
+_LEADING = re.compile(r"^(?:to|a|an|the)\s+")
+
+
+def glosses(english: str) -> list[str]:
+    """The short glosses of a definition: parentheses dropped, split at ; and , with leading articles gone."""
+    english = re.sub(r"\([^)]*\)", "", english.lower())
+    out = []
+    for part in re.split(r"[;,]", english):
+        part = _LEADING.sub("", part.strip())
+        if part and len(part.split()) <= MAX_WORDS and re.fullmatch(r"[a-z][a-z' -]*", part):
+            out.append(part)
+    return out
+
+
+def build(lexicon: Path) -> dict[str, list[str]]:
+    """English gloss → Korean search-token strings (one per headword, at most MAX_ALTERNATIVES)."""
+    table: dict[str, list[str]] = defaultdict(list)
+    lines = lexicon.read_text(encoding="utf-8").splitlines()
+    for line in tqdm(lines, desc="lexicon", unit="pair"):
+        korean, _, english = line.partition("\t")
+        if not _HANGUL_WORD.match(korean):
+            continue
+        tokens = " ".join(tokenize(korean))
+        if not tokens:
+            continue
+        for gloss in glosses(english):
+            if tokens not in table[gloss] and len(table[gloss]) < MAX_ALTERNATIVES:
+                table[gloss].append(tokens)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lexicon", type=Path, default=DEFAULT_LEXICON)
+    args = parser.parse_args()
+    table = build(args.lexicon)
+    with LEXICON_PATH.open("w", encoding="utf-8") as out:
+        for gloss in sorted(table):
+            out.write(f"{gloss}\t{'|'.join(table[gloss])}\n")
+    print(f"wrote {len(table)} entries to {LEXICON_PATH}")
+
+
+if __name__ == "__main__":
+    main()

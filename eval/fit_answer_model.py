@@ -1,0 +1,302 @@
+"""Fit the evidence model (`assistant/models/evidence_model.json`) on development data that is not the seeds.
+
+Reads a KorQuAD-style set (`../shared/dev/korquad` by default: corpus/, qa.jsonl, unanswerable.jsonl), splits
+it by article (`eval/split.py`), and
+1. fits the short-answer model on the gold evidence sentences of the `fit` part;
+2. collects every candidate sentence of every question with the answerer's own features (the sentence that
+   holds the evidence is the positive), and of every answerable question asked again with its article left
+   out of the index (no candidate is right: what "not in the documents" looks like);
+3. fits the evidence model (a logistic regression) on the `fit` part;
+4. chooses each language's refusal cut-off on the real unanswerable questions the model has not seen (those
+   of the `fit` and `calibrate` parts), for at least 0.9 refusal at the highest answered rate;
+5. reports sentence choice and refusal per source, language and part: `test` is what nothing above saw.
+
+An optional extra set in another genre (`--extra-qa`, e.g. press-release questions in English and Korean) is
+split by item id into fit and calibrate halves and weighs as much as the development set.
+
+Usage: python eval/fit_answer_model.py [--dev DIR] [--extra-qa FILE --extra-corpus DIR] [--out FILE] [--cache FILE]
+(the defaults read ../shared/dev/korquad, eval/dev/samples_qa.jsonl and ../shared/samples)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from tqdm import tqdm
+
+from assistant import short_answer
+from assistant.answer import ExtractiveAnswerer
+from assistant.answer_model import FEATURES, MODEL_PATH, AnswerModel, LogisticModel
+from assistant.service import Assistant
+from assistant.settings import Settings
+from eval.corpus import corpus_assistant
+from eval.metrics import character_f1, exact_match, spans_overlap
+from eval.qa import QAItem, evidence_span, load_qa
+from eval.split import Part, items_in_part, part_of
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DEV_DIR = SHARED / "dev" / "korquad"
+EXTRA_QA = Path(__file__).resolve().parent / "dev" / "samples_qa.jsonl"
+EXTRA_CORPUS = SHARED / "samples"
+MIN_REFUSAL = 0.9
+SHORT_ANSWER_PRECISION = 0.6
+REGULARISATION = 0.05  # inverse L2 strength: the features overlap a lot, small weights transfer better
+LANGUAGES = ("ko", "en")
+MODEL_VERSION = "2026-11-26.1"
+
+
+@dataclass
+class Question:
+    """One question's candidates: features, which hold the evidence, and whether it is answerable."""
+
+    item: QAItem
+    part: Part
+    answerable: bool
+    matrix: np.ndarray
+    labels: np.ndarray
+    source: str = "dev"
+    article_left_out: bool = False  # an answerable question asked with its article left out of the index
+
+
+def collect(
+    assistant: Assistant,
+    items: list[QAItem],
+    phrases: LogisticModel,
+    progress: bool = True,
+    source: str = "dev",
+) -> list[Question]:
+    """Candidates and labels of every item (scored for answer-likeness with the fitted short-answer model);
+    answerable items are also asked without their article. The development set is split by article; an
+    extra set (`source` other than "dev", a handful of documents) by item id into fit and calibrate halves."""
+    documents = list(assistant.index.documents.values())
+    by_title: dict[str, set[str]] = {}
+    for document in documents:
+        by_title.setdefault(document.title, set()).add(document.doc_id)
+    unfitted = LogisticModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0)
+    model = AnswerModel(MODEL_VERSION, unfitted, {"ko": 0.5}, phrases, 0.0, {})
+    answerer = ExtractiveAnswerer(assistant.engine, top_k=assistant.settings.top_k, model=model)
+    out: list[Question] = []
+    for item in tqdm(items, desc="candidates", unit="question", disable=not progress):
+        question = item.final_question
+        span = evidence_span(item, documents)
+        if span is None:
+            sentences, matrix = answerer.candidates(question, question)
+            part = _part(item.id, source)
+            out.append(Question(item, part, False, matrix, np.zeros(len(sentences), dtype=bool), source))
+            continue
+        document, start, end = span
+        item_part = _part(document.title if source == "dev" else item.id, source)
+        sentences, matrix = answerer.candidates(question, question)
+        labels = np.array(
+            [s.document.doc_id == document.doc_id and spans_overlap(s.start, s.end, start, end) for s in sentences],
+            dtype=bool,
+        )
+        out.append(Question(item, item_part, True, matrix, labels, source))
+        article = frozenset(by_title[document.title])
+        sentences, matrix = answerer.candidates(question, question, exclude_docs=article)
+        empty = np.zeros(len(sentences), dtype=bool)
+        out.append(Question(item, item_part, False, matrix, empty, source, article_left_out=True))
+    return out
+
+
+def _part(key: str, source: str) -> Part:
+    if source == "dev":
+        return part_of(key)
+    return "fit" if part_of(key) == "fit" else "calibrate"
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], weights: np.ndarray | None = None
+) -> LogisticModel:
+    """A logistic regression on standardised features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    regression = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    regression.fit((x - mean) / scale, y, sample_weight=weights)
+    return LogisticModel(features, mean, scale, regression.coef_[0], float(regression.intercept_[0]))
+
+
+def fit_evidence(questions: list[Question]) -> LogisticModel:
+    """The evidence model, on the candidates of answerable questions and of the same questions asked with their
+    article left out (every candidate wrong: what no answer looks like); each source weighs as much as the
+    development set in all (a few dozen questions in another genre count as much as a thousand of Wikipedia)."""
+    rows = [q for q in questions if (q.answerable or q.article_left_out) and len(q.labels)]
+    per_source = {source: sum(q.source == source for q in rows) for source in {q.source for q in rows}}
+    weights = np.concatenate([np.full(len(q.labels), len(rows) / len(per_source) / per_source[q.source]) for q in rows])
+    x, y = np.vstack([q.matrix for q in rows]), np.concatenate([q.labels for q in rows])
+    return fit_logistic(x, y, FEATURES, weights)
+
+
+def short_answer_rows(item: QAItem) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate phrases of an item's evidence sentence: features, and which equal the gold answer."""
+    sentence = item.evidence or ""
+    spans = short_answer.candidate_spans(sentence)
+    matrix = short_answer.feature_matrix(sentence, spans, short_answer.question_cues(item.final_question))
+    return matrix, np.array([exact_match(sentence[s.start : s.end], item.answer) for s in spans], dtype=bool)
+
+
+def fit_short_answer(item_sets: list[list[QAItem]]) -> LogisticModel:
+    """The short-answer model, on the gold evidence sentences of the items; each set weighs as much in all."""
+    xs, ys, ws = [], [], []
+    for items in item_sets:
+        rows = [short_answer_rows(item) for item in tqdm(items, desc="short answers", unit="question")]
+        rows = [(m, labels) for m, labels in rows if len(m)]
+        weight = sum(map(len, item_sets)) / len(item_sets) / max(len(rows), 1)
+        xs += [m for m, _ in rows]
+        ys += [labels for _, labels in rows]
+        ws += [np.full(len(labels), weight) for _, labels in rows]
+    return fit_logistic(np.vstack(xs), np.concatenate(ys), short_answer.FEATURES, np.concatenate(ws))
+
+
+def short_answer_scores(model: LogisticModel, items: list[QAItem]) -> list[tuple[float, float, float]]:
+    """Per item: the best phrase's probability, exact match and character F1 (from the gold sentence)."""
+    scores = []
+    for item in items:
+        span = short_answer.best_span(item.final_question, item.evidence or "", model)
+        predicted = (item.evidence or "")[span[0] : span[1]] if span else ""
+        probability = span[2] if span else 0.0
+        scores.append((probability, exact_match(predicted, item.answer), character_f1(predicted, item.answer)))
+    return scores
+
+
+def choose_short_answer_cutoff(scores: list[tuple[float, float, float]]) -> float:
+    """The lowest probability at which the short answers given are right (character F1 ≥ 0.5) at least
+    SHORT_ANSWER_PRECISION of the time: below it, the cited sentence alone answers."""
+    for cutoff in sorted({round(p, 3) for p, _, _ in scores}):
+        shown = [f1 >= 0.5 for p, _, f1 in scores if p >= cutoff]
+        if shown and np.mean(shown) >= SHORT_ANSWER_PRECISION:
+            return cutoff
+    return 1.0
+
+
+def short_answer_summary(scores: list[tuple[float, float, float]], cutoff: float) -> dict[str, float]:
+    """Exact match and character F1 of the short answers (none given below `cutoff` scores 0)."""
+    return {
+        "questions": len(scores),
+        "given": round(float(np.mean([p >= cutoff for p, _, _ in scores])), 4),
+        "exact_match": round(float(np.mean([em * (p >= cutoff) for p, em, _ in scores])), 4),
+        "character_f1": round(float(np.mean([f1 * (p >= cutoff) for p, _, f1 in scores])), 4),
+        "character_f1_always_given": round(float(np.mean([f1 for _, _, f1 in scores])), 4),
+    }
+
+
+def best_probabilities(model: LogisticModel, questions: list[Question]) -> list[tuple[float, bool]]:
+    """Per question: the best candidate's probability and whether that candidate holds the evidence."""
+    out = []
+    for q in questions:
+        if not len(q.labels):
+            out.append((0.0, False))
+            continue
+        p = model.probabilities(q.matrix)
+        out.append((float(p.max()), bool(q.labels[int(p.argmax())])))
+    return out
+
+
+def choose_cutoff(unanswerable: list[float]) -> float:
+    """The lowest cut-off (so the highest answered rate) that refuses at least MIN_REFUSAL of the unanswerable
+    questions, given their best probabilities."""
+    ordered = sorted(unanswerable)
+    index = int(np.ceil(MIN_REFUSAL * len(ordered))) - 1
+    return float(ordered[index] + 1e-6) if ordered else 0.5
+
+
+def _refusal(model: LogisticModel, questions: list[Question], cutoff: float) -> float | None:
+    refused = [p < cutoff for p, _ in best_probabilities(model, questions)]
+    return round(float(np.mean(refused)), 4) if refused else None
+
+
+def summary(model: LogisticModel, questions: list[Question], cutoff: float) -> dict[str, float | None]:
+    """Sentence choice and refusal numbers of a group of questions at `cutoff`."""
+    answerable = [q for q in questions if q.answerable]
+    best = best_probabilities(model, answerable)
+    real = [q for q in questions if not q.answerable and not q.article_left_out]
+    left_out = [q for q in questions if q.article_left_out]
+    return {
+        "questions": len(answerable),
+        "top1_evidence": round(float(np.mean([hit for _, hit in best])), 4) if best else None,
+        "answered_rate": round(float(np.mean([p >= cutoff for p, _ in best])), 4) if best else None,
+        "evidence_recall": round(float(np.mean([hit and p >= cutoff for p, hit in best])), 4) if best else None,
+        "unanswerable": len(real),
+        "refusal_rate": _refusal(model, real, cutoff),
+        "article_left_out": len(left_out),
+        "refusal_rate_article_left_out": _refusal(model, left_out, cutoff),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", type=Path, default=DEV_DIR)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument(
+        "--extra-qa", type=Path, default=EXTRA_QA,
+        help="Another QA set (other genre, English questions): half fit, half calibrate.",
+    )
+    parser.add_argument("--extra-corpus", type=Path, default=EXTRA_CORPUS, help="The documents of --extra-qa.")
+    parser.add_argument("--cache", type=Path, help="Keep the collected candidates here (refit without collecting).")
+    args = parser.parse_args()
+    assistant = corpus_assistant(Settings(), args.dev / "corpus")
+    items = load_qa(args.dev / "qa.jsonl") + load_qa(args.dev / "unanswerable.jsonl")
+    documents = list(assistant.index.documents.values())
+    fit_sets = [[item for item in items_in_part(items, documents, "fit") if item.evidence]]
+    extra_items = load_qa(args.extra_qa) if args.extra_qa else []
+    if extra_items:
+        fit_sets.append([item for item in extra_items if item.evidence and _part(item.id, "extra") == "fit"])
+    phrases = fit_short_answer(fit_sets)
+    if args.cache and args.cache.exists():
+        questions = pickle.loads(args.cache.read_bytes())
+    else:
+        questions = collect(assistant, items, phrases)
+        if extra_items:
+            extra_corpus = corpus_assistant(Settings(), args.extra_corpus)
+            questions += collect(extra_corpus, extra_items, phrases, source=args.extra_qa.stem)
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(questions))
+    parts = {part: [q for q in questions if q.part == part] for part in ("fit", "calibrate", "test")}
+    evidence = fit_evidence(parts["fit"])
+    # The evidence model never sees an unanswerable question, so the real ones of the fit and calibrate parts
+    # (not the test part) choose the cut-off of their language.
+    unseen = [q for q in questions if q.part != "test" and not q.answerable and not q.article_left_out]
+    cutoffs = {}
+    for language in LANGUAGES:
+        unanswerable = [q for q in unseen if q.item.lang == language]
+        if unanswerable:
+            cutoffs[language] = choose_cutoff([p for p, _ in best_probabilities(evidence, unanswerable)])
+    groups: dict[tuple[str, str, str], list[Question]] = {}
+    for q in questions:
+        groups.setdefault((q.source, q.item.lang, q.part), []).append(q)
+    by_group = {
+        "/".join(key): summary(evidence, members, cutoffs.get(key[1], cutoffs["ko"]))
+        for key, members in sorted(groups.items())
+    }
+    answerable = {part: [q.item for q in parts[part] if q.answerable and q.item.evidence] for part in parts}
+    unique = {part: list({item.id: item for item in answerable[part]}.values()) for part in parts}
+    phrase_scores = {part: short_answer_scores(phrases, unique[part]) for part in parts}
+    phrase_cutoff = choose_short_answer_cutoff(phrase_scores["calibrate"])
+    report = {
+        "data": f"{args.dev.name}: split by article (eval/split.py)",
+        "evidence": by_group,
+        "cutoffs": cutoffs,
+        "short_answer_cutoff": phrase_cutoff,
+        "short_answer_on_gold_sentence": {
+            part: short_answer_summary(phrase_scores[part], phrase_cutoff) for part in parts
+        },
+        "evidence_weights": dict(zip(FEATURES, (round(float(w), 4) for w in evidence.weights), strict=True)),
+        "short_answer_weights": dict(
+            zip(short_answer.FEATURES, (round(float(w), 4) for w in phrases.weights), strict=True)
+        ),
+    }
+    model = AnswerModel(MODEL_VERSION, evidence, cutoffs, phrases, phrase_cutoff, report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"cut-offs {cutoffs}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""English question words as Korean search tokens, so English questions can match Korean text lexically.
+
+Two word lists (see `index/data/LEXICON-NOTICE.md`): a general English→Korean list derived from Wiktionary
+and kengdic, and a small hand-written policy glossary (거점, 사업비, 특구, 지자체, loanwords such as 오픈랩)
+that takes precedence. Phrases of up to three words are looked up before single words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from index.korean import tokenize
+from index.language import detect_language
+from index.regions import find_regions
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LEXICON_PATH = DATA_DIR / "en_ko_lexicon.tsv"
+GLOSSARY_PATH = DATA_DIR / "policy_glossary.tsv"
+MAX_PHRASE_WORDS = 3
+_ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|\d[\d,.]*")
+STOPWORDS = frozenset(
+    {
+        "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
+        "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom",
+        "whose", "how", "much", "many", "when", "where", "why", "that", "this", "these", "those", "it", "its",
+        "their", "there", "here", "as", "into", "about", "than", "will", "would", "can", "could", "should",
+        "may", "might", "has", "have", "had", "not", "no", "yes", "any", "some", "each", "per", "over", "under",
+        "up", "out", "so", "such", "i", "you", "we", "they", "he", "she", "me", "us", "them", "my", "our",
+        "your", "his", "her", "get", "got", "give", "given",
+    }
+)
+
+
+def _read_table(path: Path, pretokenized: bool) -> dict[str, list[frozenset[str]]]:
+    table: dict[str, list[frozenset[str]]] = {}
+    if not path.exists():
+        return table
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, korean = line.partition("\t")
+        alternatives = [
+            frozenset(alt.split() if pretokenized else tokenize(alt)) for alt in korean.split("|") if alt.strip()
+        ]
+        table[english.strip().lower()] = [alt for alt in alternatives if alt]
+    return table
+
+
+@lru_cache(maxsize=1)
+def english_to_korean() -> dict[str, list[frozenset[str]]]:
+    """English word or phrase → Korean token sets (glossary entries replace the general list's)."""
+    table = _read_table(LEXICON_PATH, pretokenized=True)
+    table.update(_read_table(GLOSSARY_PATH, pretokenized=False))
+    return table
+
+
+def _lookup(word: str, table: dict[str, list[frozenset[str]]]) -> list[frozenset[str]] | None:
+    """The entry of a word or of its singular / stem (investments → investment, funded → fund)."""
+    for form in (word, word[:-1] if word.endswith("s") else None, word[:-2] if word.endswith("es") else None,
+                 word[:-2] if word.endswith("ed") else None, word[:-3] if word.endswith("ing") else None):
+        if form and form in table:
+            return table[form]
+    return None
+
+
+def english_word_forms(text: str) -> list[frozenset[str]]:
+    """Each content word (or known phrase) of an English text with its Korean search tokens."""
+    table = english_to_korean()
+    words = [w.lower() for w in _ENGLISH_WORD.findall(re.sub(r"'s\b", "", text))]
+    out: list[frozenset[str]] = []
+    i = 0
+    while i < len(words):
+        size = next(
+            (n for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1) if " ".join(words[i : i + n]) in table),
+            1,
+        )
+        phrase = " ".join(words[i : i + size])
+        i += size
+        if size == 1 and phrase in STOPWORDS:
+            continue
+        forms = set(phrase.split()) - STOPWORDS
+        for alternative in (table[phrase] if size > 1 else _lookup(phrase, table)) or []:
+            forms |= alternative
+        for region in find_regions(phrase):
+            forms |= set(tokenize(region))
+        out.append(frozenset(forms))
+    return out
+
+
+def query_word_forms(query: str) -> list[frozenset[str]]:
+    """The search forms of each word of a query: Kiwi content morphemes for Korean (and any Korean in a
+    mixed query), plus the translations of English words."""
+    korean = [frozenset({token}) for token in dict.fromkeys(tokenize(query)) if not token.isascii()]
+    if detect_language(query) != "en":
+        return [frozenset({token}) for token in dict.fromkeys(tokenize(query))]
+    return korean + english_word_forms(query)

@@ -1,0 +1,65 @@
+"""The shipped answer model file: versioned, readable, consistent with the features the code computes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answer_model import (
+    FEATURES,
+    MODEL_PATH,
+    Candidate,
+    QueryTerm,
+    QueryView,
+    feature_matrix,
+    load_answer_model,
+)
+from index.errors import ModelUnavailableError
+
+
+def test_shipped_model_loads_with_cutoffs_per_language_and_held_out_numbers() -> None:
+    model = load_answer_model()
+    assert model.version
+    assert set(model.cutoffs) >= {"ko", "en"} and all(0 < c < 1 for c in model.cutoffs.values())
+    assert model.report["evidence"]["dev/ko/test"]["questions"] > 0  # fitted and reported on separate articles
+
+
+def test_probabilities_are_probabilities() -> None:
+    model = load_answer_model()
+    noise = np.random.default_rng(0).normal(size=(5, len(FEATURES)))
+    p = model.evidence.probabilities(model.evidence.mean + noise * model.evidence.scale)
+    assert p.shape == (5,) and np.all((p > 0) & (p < 1))
+
+
+def _candidate(text: str, tokens: set[str], cosine: float) -> Candidate:
+    return Candidate(
+        text=text, cosine=cosine, tokens=frozenset(tokens), term_counts=dict.fromkeys(tokens, 1), length=len(text),
+        chunk_rank=1, previous_tokens=frozenset(), next_tokens=frozenset(),
+        bigrams=frozenset(), answer_likeness=0.0, title_tokens=frozenset(), chunk_tokens=frozenset(tokens),
+        chunk_cosine=cosine,
+    )
+
+
+def test_gap_features_are_zero_for_the_best_candidate_and_overlap_counts_question_words() -> None:
+    terms = [QueryTerm(frozenset({"오픈"}), 2.0), QueryTerm(frozenset({"예산"}), 1.0)]
+    query = QueryView(terms, frozenset(), frozenset())
+    matrix = feature_matrix([_candidate("a", {"오픈", "예산"}, 0.9), _candidate("b", {"예산"}, 0.8)], query, False)
+    column = {name: i for i, name in enumerate(FEATURES)}
+    assert matrix[0, column["cosine_gap"]] == 0 and matrix[1, column["cosine_gap"]] == pytest.approx(-0.1)
+    assert matrix[0, column["idf_overlap"]] == 1.0 and matrix[1, column["idf_overlap"]] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("content", ["not json", "{}", '{"version": "x", "evidence": {"features": ["other"]}}'])
+def test_a_damaged_or_foreign_model_file_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ModelUnavailableError, match="answer model"):
+        load_answer_model(path)
+
+
+def test_the_file_round_trips() -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert load_answer_model().to_json()["evidence"]["weights"] == data["evidence"]["weights"]

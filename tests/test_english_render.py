@@ -1,0 +1,34 @@
+"""English renderings of Korean amounts, dates, counts and percentages for English askers."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.english_render import bilingual, english_money, english_rendering
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("총 497억원", "KRW 49.7 billion (총 497억원)"),
+        ("4000억 원 이상", "more than KRW 400 billion (4000억 원 이상)"),
+        ("2조 4천억원", "KRW 2.4 trillion (2조 4천억원)"),
+        ("2017년 8월", "August 2017 (2017년 8월)"),
+        ("2019년 6월 5일", "June 5, 2019 (2019년 6월 5일)"),
+        ("약 3만명", "about 30,000 people (약 3만명)"),
+        ("76.7%", "76.7%"),
+        ("대구테크노파크", "대구테크노파크"),
+    ],
+)
+def test_bilingual_puts_english_first_and_keeps_the_korean_phrase(phrase: str, expected: str) -> None:
+    assert bilingual(phrase) == expected
+
+
+def test_money_scales() -> None:
+    assert english_money(6e12) == "KRW 6 trillion"
+    assert english_money(3_500_000) == "KRW 3.5 million"
+    assert english_money(5000) == "KRW 5,000"
+
+
+def test_a_phrase_without_numbers_has_no_rendering() -> None:
+    assert english_rendering("경상북도 4차산업혁명 전략위원회") is None
