@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from assistant.answer import Answer, AnswerEvent
 from assistant.citations import Citation
 from assistant.claims import ClaimCheck
+from assistant.client import index_id
 from assistant.conversation import SESSION_ID, Session, SessionSummary
 from assistant.service import Assistant
 from assistant.settings import Settings, get_settings
@@ -74,6 +75,9 @@ class HealthResponse(BaseModel):
     embedding_model: str
     llm: str = Field(description="The answer generator: `extractive` or the LLM backend's name.")
     detail: str | None = Field(None, description="Why the assistant is unavailable.")
+    index_id: str | None = Field(
+        None, description="A hash of the index directory: `rag ask` uses a server of its own index without --server."
+    )
 
 
 class ChatRequest(BaseModel):
@@ -125,7 +129,7 @@ class SearchResult(BaseModel):
     title: str
     chunk_id: str
     score: float
-    dense_score: float
+    dense_score: float | None = Field(description="Cosine similarity; null in bm25 mode (no model is needed).")
     bm25_score: float
     start: int
     end: int
@@ -736,6 +740,7 @@ def add_routes(app: FastAPI) -> None:
         return HealthResponse(
             status="ok", documents=len(index.documents), chunks=len(index.chunks),
             embedding_model=index.manifest.embedding_model, llm=llm,
+            index_id=index_id(assistant.settings.resolved_index_dir),
         )
 
     @app.post("/api/chat", response_model=Answer, tags=["chat"])
@@ -788,12 +793,18 @@ def add_routes(app: FastAPI) -> None:
         responses={200: {"model": UploadResponse, "description": "The text was already indexed."}},
     )
     async def upload(
-        file: Annotated[UploadFile, File(description="A .txt or .md file (UTF-8, CP949, or UTF-16 with a BOM).")],
+        file: Annotated[
+            UploadFile,
+            File(description="A document: HWP, HWPX, PDF, DOCX, HTML (told by its bytes), or .txt/.md text."),
+        ],
         request: Request,
         response: Response,
     ) -> Any:
-        """Upload a .txt or .md file and add it to the index (stored under `<data_dir>/uploads/` with a
-        sanitised name). 413 over RAG_MAX_FILE_BYTES, 415 for other types, 422 when it cannot be read."""
+        """Upload a document and add it to the index (stored under `<data_dir>/uploads/` with a sanitised name;
+        a file of the same name is replaced). The format is read from the bytes: HWP 5, HWPX, PDF (scanned
+        pages by OCR), DOCX, a saved web page, or plain text/Markdown (UTF-8, CP949, UTF-16 with a BOM).
+        Citations of PDFs carry their page. 413 over RAG_MAX_FILE_BYTES, 415 for other formats, 422 for a
+        broken, password/DRM-protected or text-less file (a scan when OCR is not installed)."""
         views: AssistantViews = request.app.state.views
         assistant = views.assistant
         data = await file.read(assistant.settings.max_file_bytes + 1)

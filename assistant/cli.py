@@ -7,25 +7,24 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from assistant.answer import Answer
-from assistant.citations import Citation
 from assistant.conversation import new_session_id, validate_session_id
-from assistant.service import Assistant
 from assistant.settings import Settings, get_settings
-from eval.qa import QA_PATH, load_qa
-from eval.report import write_report
-from eval.runner import run_eval
 from index.errors import InputError, RagError
-from index.ingest import IngestReport
-from index.store import index_exists
+
+# Each command imports what it needs when it runs: `rag --help`, `show` and `sessions` never load the model,
+# langchain or matplotlib, and a command that a running server answers loads neither model nor index.
+if TYPE_CHECKING:
+    from assistant.citations import Citation
+    from assistant.client import ServerClient
+    from assistant.service import Assistant
 
 app = typer.Typer(help="정책톡: cited answers about Korean regional-policy documents.", no_args_is_help=True)
 out = Console(highlight=False)
@@ -35,6 +34,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 BatchFile = Annotated[
     Path | None, typer.Option("--batch", help="A file with one query per line; prints one JSON object per line.")
+]
+ServerUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        metavar="URL",
+        help="Send the request to this running `rag serve` (default: RAG_SERVER_URL, or one of this index "
+        "on 127.0.0.1:8000).",
+    ),
+]
+StandaloneFlag = Annotated[
+    bool, typer.Option("--standalone", help="Load the model and index here even when a server is running.")
 ]
 
 
@@ -58,7 +69,51 @@ def user_errors() -> Iterator[None]:
 
 
 def _assistant() -> Assistant:
+    from assistant.service import Assistant
+
     return Assistant(_settings())
+
+
+class _Standalone:
+    """This process's own assistant, answering with the same JSON objects as the API (see `ServerClient`)."""
+
+    def __init__(self, model: bool = True) -> None:
+        self.assistant = _assistant()
+        self.assistant.prefetch(model)
+
+    def ask(self, question: str, session_id: str | None = None) -> dict[str, Any]:
+        return self.assistant.ask(question, session_id).model_dump()
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.assistant.search(query, k, mode)]
+
+    def check(self, claim: str) -> dict[str, Any]:
+        return self.assistant.check(claim).model_dump()
+
+    def history(self, session_id: str) -> list[dict[str, Any]]:
+        return [turn.model_dump() for turn in self.assistant.sessions.history(session_id)]
+
+
+def _backend(server: str | None, standalone: bool, model: bool = True) -> _Standalone | ServerClient:
+    """A running `rag serve` (named, from RAG_SERVER_URL, or found on the default port serving this index), else
+    this process's own assistant."""
+    settings = _settings()
+    if not standalone:
+        from assistant.client import ServerClient, detect_server
+
+        url = detect_server(server or settings.server_url, settings.resolved_index_dir, settings.server_autodetect)
+        if url:
+            return ServerClient(url, settings.api_key.get_secret_value() if settings.api_key else None)
+    return _Standalone(model)
+
+
+def _view(value: Any) -> Any:
+    """A JSON object read with attributes (`answer.citations[0].title`), as the printers expect."""
+    if isinstance(value, dict):
+        return SimpleNamespace(**{key: _view(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_view(item) for item in value]
+    return value
 
 
 def _settings() -> Settings:
@@ -91,13 +146,19 @@ def _run_batch(path: Path, handle: Callable[[str], dict[str, Any]]) -> None:
 
 
 def _cited_from(c: Citation) -> str:
-    """Where a citation comes from: title (file · outlet · date), leaving out what the document does not state."""
-    return f"{escape(c.title)} ({' · '.join(escape(x) for x in (c.source, c.outlet, c.published) if x)})"
+    """Where a citation comes from: title (file · p. N · outlet · date), leaving out what the document does not
+    state."""
+    page = f"p. {c.page}" if c.page else None
+    return f"{escape(c.title)} ({' · '.join(escape(x) for x in (c.source, page, c.outlet, c.published) if x)})"
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: Any) -> None:
     style = "green" if answer.grounded else "yellow"
-    out.print(f"[{style}]{escape(answer.answer)}[/{style}]")
+    text = answer.answer
+    if answer.short_answer and text.startswith(answer.short_answer + "\n"):
+        out.print(f"[bold {style}]{escape(answer.short_answer)}[/bold {style}]")
+        text = text[len(answer.short_answer) + 1 :]
+    out.print(f"[{style}]{escape(text)}[/{style}]")
     for c in answer.citations:
         out.print(f"  [bold][{c.n}][/bold] {_cited_from(c)} @{c.start}-{c.end}")
 
@@ -107,10 +168,17 @@ def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start a new index instead of adding.")] = False,
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")] = False,
+    replace: Annotated[
+        list[str] | None,
+        typer.Option("--replace", metavar="NAME", help="This file replaces the indexed one of the same name."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Index files and folders (.txt, .md) into the FAISS + BM25 index."""
+    """Index files and folders (.txt, .md, .html, .pdf, .docx, .hwp, .hwpx) into the FAISS + BM25 index."""
     with user_errors():
+        from index.ingest import IngestReport
+        from index.store import index_exists
+
         index_dir = _settings().resolved_index_dir
         if if_missing and index_exists(index_dir):
             if as_json:  # the same object as an ingest that found nothing new (the index is loaded, not the model)
@@ -120,9 +188,12 @@ def ingest(
                 return
             out.print(f"Index already at {index_dir}; nothing to do.")
             return
-        report = _assistant().ingest(paths or None, rebuild=rebuild, progress=True)
+        progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
+        report = _assistant().ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
         for message in report.errors:
             err.print(f"[yellow]skipped:[/yellow] {escape(message)}")
+        for message in report.warnings:
+            err.print(f"[yellow]note:[/yellow] {escape(message)}")
         if as_json:
             _print_json(report.as_dict())
             return
@@ -140,16 +211,18 @@ def search(
     k: Annotated[int | None, typer.Option("-k", "--top-k", help="How many chunks.")] = None,
     mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
     batch: BatchFile = None,
+    server: ServerUrl = None,
+    standalone: StandaloneFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Ranked chunks for a query."""
     with user_errors():
         if mode is not None and mode not in ("hybrid", "dense", "bm25"):
             raise InputError("--mode must be hybrid, dense or bm25.")
-        assistant = _assistant()
+        backend = _backend(server, standalone, model=(mode or _settings().retrieval_mode) != "bm25")
 
         def run(q: str) -> dict[str, Any]:
-            return {"query": q, "results": [r.as_dict() for r in assistant.search(q, k, mode)]}
+            return {"query": q, "results": backend.search(q, k, mode)}
 
         if batch:
             _run_batch(batch, run)
@@ -160,6 +233,8 @@ def search(
         if as_json:
             _print_json({"results": result["results"]})
             return
+        from rich.table import Table
+
         table = Table("rank", "score", "source", "chunk", "text", show_lines=True)
         for r in result["results"]:
             table.add_row(
@@ -173,53 +248,58 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="A question in Korean or English.")] = None,
     session: Annotated[str | None, typer.Option("--session", help="Conversation id.")] = None,
     batch: BatchFile = None,
+    server: ServerUrl = None,
+    standalone: StandaloneFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """A cited answer to a question."""
     with user_errors():
-        assistant = _assistant()
         if session is not None:
             validate_session_id(session)
+        backend = _backend(server, standalone)
 
         def run(q: str) -> dict[str, Any]:
             # With --session the turn joins that conversation (a follow-up is read in its light); without,
             # each question starts its own session, whose id the answer reports.
-            return assistant.ask(q, session).model_dump()
+            return backend.ask(q, session)
 
         if batch:
             _run_batch(batch, run)
             return
         if question is None:
             raise InputError("Give a question or --batch FILE.")
-        answer = Answer.model_validate(run(question))
+        answer = run(question)
         if as_json:
-            _print_json(answer.model_dump())
+            _print_json(answer)
         else:
-            _print_answer(answer)
+            _print_answer(_view(answer))
 
 
 @app.command()
 def check(
     claim: Annotated[str | None, typer.Argument(help="A claim in Korean or English.")] = None,
     batch: BatchFile = None,
+    server: ServerUrl = None,
+    standalone: StandaloneFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """A verdict on a claim: supported, contradicted (with the source's figure) or not found."""
     with user_errors():
-        assistant = _assistant()
+        backend = _backend(server, standalone)
 
         def run(c: str) -> dict[str, Any]:
-            return assistant.check(c).model_dump()
+            return backend.check(c)
 
         if batch:
             _run_batch(batch, run)
             return
         if claim is None:
             raise InputError("Give a claim or --batch FILE.")
-        result = assistant.check(claim)
+        checked = run(claim)
         if as_json:
-            _print_json(result.model_dump())
+            _print_json(checked)
             return
+        result = _view(checked)
         style = {"supported": "green", "contradicted": "red", "not_found": "yellow"}[result.verdict]
         out.print(f"[bold {style}]{result.verdict}[/bold {style}]  {escape(result.explanation)}")
         for c in result.evidence:
@@ -264,17 +344,45 @@ def sessions_delete(session_id: Annotated[str, typer.Argument(help="A session id
 
 @app.command("eval")
 def evaluate(
-    qa: Annotated[Path, typer.Option("--qa", help="The QA set (JSON lines).")] = QA_PATH,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the report.")] = Path("eval/reports"),
+    qa: Annotated[
+        list[Path] | None, typer.Option("--qa", help="A QA set (JSON lines); repeat to join several.")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Evaluate over this folder's documents (indexed under the data dir) instead."),
+    ] = None,
+    split: Annotated[
+        str, typer.Option("--split", help="Only this part of a development set: fit, calibrate, test or all.")
+    ] = "all",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the report (default eval/reports, or the corpus's).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run the QA set; write report.md, metrics.json and charts; print the metrics."""
+    """Run a QA set; write report.md, metrics.json and charts; print the metrics."""
     with user_errors():
-        try:
-            items = load_qa(qa)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"Cannot read the QA set {qa}: {str(exc).splitlines()[0]}") from exc
-        metrics, results = run_eval(_assistant(), items, progress=True)
+        from rich.table import Table
+
+        from eval.corpus import corpus_assistant
+        from eval.qa import QA_PATH, load_qa
+        from eval.report import write_report
+        from eval.runner import run_eval
+        from eval.split import PARTS, items_in_part
+
+        if split not in ("all", *PARTS):
+            raise InputError(f"--split must be one of all, {', '.join(PARTS)}; not {split!r}.")
+        items = []
+        for path in qa or [QA_PATH]:
+            try:
+                items += load_qa(path)
+            except (OSError, ValueError) as exc:
+                raise InputError(f"Cannot read the QA set {path}: {str(exc).splitlines()[0]}") from exc
+        assistant = corpus_assistant(_settings(), corpus, progress=True) if corpus else _assistant()
+        if split != "all":
+            items = items_in_part(items, list(assistant.index.documents.values()), split)
+        if out_dir is None:
+            out_dir = assistant.settings.data_dir / "report" if corpus else Path("eval/reports")
+        metrics, results = run_eval(assistant, items, progress=True)
         written = write_report(out_dir, metrics, results, " ".join(["rag", "eval", *sys.argv[2:]]))
         if as_json:
             _print_json(metrics)
@@ -287,6 +395,9 @@ def evaluate(
             "evidence_recall",
             "citation_precision",
             "answer_correctness",
+            "answered_rate",
+            "short_answer_exact_match",
+            "short_answer_f1",
             "refusal_accuracy",
             "claim_accuracy",
             "followup_accuracy",
@@ -308,7 +419,10 @@ def show(
         if as_json:
             _print_json(
                 doc.model_dump(
-                    include={"doc_id", "source", "title", "outlet", "author", "published", "regions", "lang", "text"}
+                    include={
+                        "doc_id", "source", "format", "title", "outlet", "author", "published", "regions", "lang",
+                        "text", "pages", "sections",
+                    }
                 )
             )
             return
@@ -319,10 +433,14 @@ def show(
 
 
 @app.command()
-def chat(session: Annotated[str | None, typer.Option("--session", help="Conversation id.")] = None) -> None:
+def chat(
+    session: Annotated[str | None, typer.Option("--session", help="Conversation id.")] = None,
+    server: ServerUrl = None,
+    standalone: StandaloneFlag = False,
+) -> None:
     """Talk to the assistant in the terminal (empty line or /quit to leave, /history to review)."""
     with user_errors():
-        assistant = _assistant()
+        backend = _backend(server, standalone)
         session_id = validate_session_id(session) if session is not None else new_session_id()
         out.print(f"정책톡 — ask in Korean or English. /history shows this session ({session_id}), /quit leaves.")
         while True:
@@ -333,15 +451,15 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="Conversa
             if line in ("", "/quit", "/exit"):
                 break
             if line == "/history":
-                for n, turn in enumerate(assistant.sessions.history(session_id), start=1):
+                for n, turn in enumerate(_view(backend.history(session_id)), start=1):
                     out.print(f"[bold]{n}. {escape(turn.question)}[/bold]\n   {escape(turn.answer)}")
                 continue
             try:
-                answer = assistant.ask(line, session_id)
+                answer = backend.ask(line, session_id)
             except InputError as exc:
                 _error(str(exc))
                 continue
-            _print_answer(answer)
+            _print_answer(_view(answer))
 
 
 @app.command()
@@ -354,6 +472,7 @@ def serve(
         import uvicorn
 
         from assistant.api import create_app
+        from index.store import index_exists
 
         settings = _settings()
         if not index_exists(settings.resolved_index_dir):

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
-from assistant.claims import ClaimCheck, ClaimChecker
-from assistant.condense import condense
 from assistant.conversation import SessionStore, new_session_id, validate_session_id
-from assistant.generate import LLMGenerator, with_warnings
 from assistant.settings import Settings
-from index.chunking import ChunkingParams
-from index.documents import SourceDocument
-from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, NotFoundError
-from index.ingest import IngestReport, ingest_paths
-from index.regions import with_parents
-from index.retriever import HybridRetriever, ScoredChunk, SearchEngine
 from index.store import IndexData, load_index
+
+# What only answering, searching or ingesting needs is imported where it is used: `rag show`, `rag sessions`
+# and the API's /health then start without langchain, the model or the answerer (see `Assistant`).
+if TYPE_CHECKING:
+    from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
+    from assistant.claims import ClaimCheck
+    from index.chunking import ChunkingParams
+    from index.documents import SourceDocument
+    from index.embeddings import SentenceTransformerEmbeddings
+    from index.ingest import IngestReport
+    from index.retriever import HybridRetriever, ScoredChunk, SearchEngine
 
 
 def validate_query(text: str, settings: Settings, what: str = "question") -> str:
@@ -48,7 +51,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.embedder = SentenceTransformerEmbeddings.from_settings(settings)
+        self._embedder: SentenceTransformerEmbeddings | None = None
         self._lock = threading.Lock()
         self._index: IndexData | None = None
         self._engine: SearchEngine | None = None
@@ -56,8 +59,23 @@ class Assistant:
         self._sessions: SessionStore | None = None
 
     @property
+    def embedder(self) -> SentenceTransformerEmbeddings:
+        """The embeddings adapter (cheap: the model itself loads on the first encode)."""
+        if self._embedder is None:
+            from index.embeddings import SentenceTransformerEmbeddings
+
+            self._embedder = SentenceTransformerEmbeddings.from_settings(self.settings)
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, value: SentenceTransformerEmbeddings) -> None:
+        self._embedder = value
+
+    @property
     def chunking(self) -> ChunkingParams:
         """Chunking parameters from the settings."""
+        from index.chunking import ChunkingParams
+
         s = self.settings
         return ChunkingParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_sentences)
 
@@ -66,8 +84,29 @@ class Assistant:
         """The loaded index (read from disk on first use)."""
         with self._lock:
             if self._index is None:
-                self._index = load_index(self.settings.resolved_index_dir, expected_model=self.embedder.model)
+                self._index = load_index(self.settings.resolved_index_dir, expected_model=self.settings.embedding_model)
             return self._index
+
+    def prefetch(self, model: bool = True) -> None:
+        """Load the index now (a missing or damaged one is reported at once), then start loading, in background
+        threads, what the first question needs: the Korean analyser (Kiwi: about 2 s to load and 2 s for its
+        first sentence) and, with `model`, the embedder. A cold command then waits for the slower of them, not
+        their sum; whatever is asked first waits for its load (each is loaded once per process). The threads are
+        not daemons: native code (Kiwi, ONNX Runtime) must not be torn down mid-load when the command exits
+        early. Their failures are left for the request that needs them to report."""
+
+        def run(load: Callable[[], object]) -> None:
+            with contextlib.suppress(Exception):  # the request that needs it raises the error itself
+                load()
+
+        from index.korean import tokenize
+
+        self.index  # noqa: B018 - raises the index's error here, before any thread starts
+        loads: list[Callable[[], object]] = [lambda: tokenize("미리 불러오기")]
+        if model:
+            loads.append(lambda: self.embedder.client)
+        for load in loads:
+            threading.Thread(target=run, args=(load,), name="prefetch").start()
 
     @property
     def index_loaded(self) -> bool:
@@ -78,6 +117,8 @@ class Assistant:
     def engine(self) -> SearchEngine:
         """The search engine over the loaded index."""
         if self._engine is None:
+            from index.retriever import SearchEngine
+
             s = self.settings
             self._engine = SearchEngine(self.index, self.embedder, rrf_k=s.rrf_k, candidates=s.fusion_candidates)
         return self._engine
@@ -86,22 +127,36 @@ class Assistant:
     def answerer(self) -> ExtractiveAnswerer:
         """The extractive answerer over the search engine."""
         if self._answerer is None:
+            from assistant.answer import ExtractiveAnswerer
+            from assistant.answer_model import load_answer_model
+
             s = self.settings
+            model = load_answer_model(s.evidence_model) if s.evidence_model else None
             self._answerer = ExtractiveAnswerer(
-                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences,
-                threshold=s.refusal_threshold,
-                crosslingual_threshold=s.refusal_threshold_crosslingual,
+                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences, model=model
             )
         return self._answerer
 
     def retriever(self, k: int | None = None, mode: str | None = None) -> HybridRetriever:
         """A LangChain retriever over the index."""
+        from index.retriever import HybridRetriever
+
         return HybridRetriever(
             engine=self.engine, k=validate_top_k(k, self.settings), mode=mode or self.settings.retrieval_mode
         )
 
-    def ingest(self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
-        """Index files (default: the seeds folder) and reload the index."""
+    def ingest(
+        self,
+        paths: list[Path] | None = None,
+        *,
+        rebuild: bool = False,
+        progress: bool = True,
+        replace: list[str] | None = None,
+    ) -> IngestReport:
+        """Index files (default: the seeds folder) and reload the index; files named in `replace` replace the
+        indexed documents of the same name."""
+        from index.ingest import ingest_paths
+
         report = ingest_paths(
             paths or [self.settings.seeds_dir],
             index_dir=self.settings.resolved_index_dir,
@@ -110,6 +165,7 @@ class Assistant:
             max_file_bytes=self.settings.max_file_bytes,
             rebuild=rebuild,
             progress=progress,
+            replace=replace,
         )
         with self._lock:
             self._index = self._engine = self._answerer = None
@@ -134,16 +190,25 @@ class Assistant:
         and fall back to the extractive one (a new, cheap object per request; the chat model is shared)."""
         if self.settings.llm == "none":
             return self.answerer
+        from assistant.generate import LLMGenerator
+
         return LLMGenerator.from_settings(self.settings, self.answerer)
 
     def ask_stream(self, question: str, session_id: str | None = None) -> Iterator[AnswerEvent]:
         """A cited answer as a stream of tokens then the final answer; follow-ups are read in the light of
         the session's history (a new session when none is given), and the turn is kept. Bad input raises
         here, before the first event."""
+        from assistant.condense import condense
+
         question = validate_query(question, self.settings)
         session_id = validate_session_id(session_id) if session_id else new_session_id()
         history = self.sessions.history(session_id)
         generator = self.generator
+        if self.settings.llm == "none":  # extractive: the LLM module (and its client libraries) is never imported
+            query = condense(question, history)
+            return self._remembered(generator.stream(question, query), session_id, question, query)
+        from assistant.generate import LLMGenerator, with_warnings
+
         warnings: list[str] = []
         if isinstance(generator, LLMGenerator):
             query, warnings = generator.condense(question, history)
@@ -170,9 +235,17 @@ class Assistant:
     def check(self, claim: str) -> ClaimCheck:
         """A verdict on a claim, with its evidence; with an LLM, a checked one-sentence explanation (the verdict
         stays the rules')."""
+        from assistant.claims import ClaimChecker
+        from index.regions import with_parents
+
         claim = validate_query(claim, self.settings, "claim")
         regions = {r for d in self.index.documents.values() for r in with_parents(d.regions)}
-        result = ClaimChecker(self.answerer, regions).check(claim)
+        minimum = (self.settings.claim_min_similarity, self.settings.claim_min_similarity_crosslingual)
+        result = ClaimChecker(self.answerer, regions, minimum).check(claim)
+        if self.settings.llm == "none":
+            return result
+        from assistant.generate import LLMGenerator
+
         generator = self.generator
         if isinstance(generator, LLMGenerator):
             result = generator.explain_claim(result, self.index.documents)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.embeddings import DEFAULT_MODEL
+from index.offline_model import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     embedding_device: str = "cpu"
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="What runs the embedder: torch (sentence-transformers), onnx (ONNX Runtime, float32) or onnx-int8 "
+        "(int8-quantised, faster, slightly less accurate); auto is onnx for the bundled model on CPU, torch otherwise.",
+    )
     query_prefix: str | None = Field(None, description="Override the model profile's query prefix.")
     passage_prefix: str | None = Field(None, description="Override the model profile's passage prefix.")
 
@@ -45,11 +50,14 @@ class Settings(BaseSettings):
     fusion_candidates: int = Field(30, ge=1, le=500, description="Candidates each retriever gives the fusion.")
 
     answer_max_sentences: int = Field(3, ge=1, le=10)
-    refusal_threshold: float = Field(
-        0.867, ge=0.0, le=2.0, description="Best evidence score below this means 'not found' (same language)."
+    claim_min_similarity: float = Field(
+        0.867, ge=0.0, le=2.0, description="Least claim-to-sentence similarity (cosine + 0.1 x overlap) of evidence."
     )
-    refusal_threshold_crosslingual: float = Field(
-        0.778, ge=0.0, le=2.0, description="The same for a question and evidence in different languages."
+    claim_min_similarity_crosslingual: float = Field(
+        0.778, ge=0.0, le=2.0, description="The same for a claim and evidence in different languages."
+    )
+    evidence_model: Path | None = Field(
+        None, description="A fitted evidence model (eval/fit_answer_model.py --out); default: the shipped one."
     )
 
     llm: Literal["none", "openai", "ollama", "llamacpp"] = Field(
@@ -115,6 +123,14 @@ class Settings(BaseSettings):
     )
     api_key_reads: bool = Field(False, description="With RAG_API_KEY, reads (chat, search, documents...) need it too.")
     cors_origins: list[str] = Field([], description='Origins allowed by CORS, as JSON: ["https://example.org"].')
+    server_url: str | None = Field(
+        None,
+        description="A running `rag serve` that `rag ask/search/check/chat` send their requests to "
+        "(`--server URL` overrides; `--standalone` never uses one).",
+    )
+    server_autodetect: bool = Field(
+        True, description="Without a server URL, use a `rag serve` answering /health on 127.0.0.1:8000 (fast probe)."
+    )
     rate_limit_per_minute: int = Field(
         600, ge=0, description="API requests one client (IP address) may make per minute; 0 turns the limit off."
     )

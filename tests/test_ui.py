@@ -13,6 +13,7 @@ import httpx
 import pytest
 from gradio_client import Client, handle_file
 
+from assistant.answer import ShortAnswerSpan
 from assistant.citations import Citation
 from assistant.claims import ClaimCheck
 from assistant.settings import PROJECT_ROOT
@@ -49,6 +50,25 @@ def test_answer_html_links_each_cited_marker_and_escapes_the_rest() -> None:
     assert f'<a href="#cite/1/d1/{c.start}/{c.end}" class="cite-ref" title="광주 &lt;AI&gt; 단지">[1]</a>' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert r"\*별\*" in html and r"\[7\]" in html  # Markdown shows them as typed; [7] has no citation
+
+
+def test_answer_html_shows_the_short_answer_first_and_links_carry_its_offsets() -> None:
+    c = cite()
+    span = ShortAnswerSpan(doc_id="d1", start=c.start + 4, end=c.start + 10)
+    html = render.answer_html("4000억 원\n광주는 4000억 원을 투자한다. [1]", [c], "4000억 원", span)
+    assert html.startswith('<strong class="short-answer">4000억 원</strong><br>')
+    assert f'href="#cite/1/d1/{c.start}/{c.end}/{span.start}/{span.end}"' in html
+    outside = ShortAnswerSpan(doc_id="d1", start=0, end=2)  # not inside the citation: no offsets
+    assert f'href="#cite/1/d1/{c.start}/{c.end}"' in render.answer_html("x [1]", [c], None, outside)
+
+
+def test_source_html_marks_the_short_answer_inside_the_quote() -> None:
+    c = cite()
+    answer = (c.start + 4, c.start + 10)
+    html = render.source_html(DOC, c.start, c.end, 1, "ko", answer=answer)
+    inner = re.findall(r'<strong class="answer-mark">(.*?)</strong>', html)
+    assert inner == [DOC.text[answer[0] : answer[1]]] * 2
+    assert html.count("<mark>") == 2
 
 
 def test_answer_html_escapes_a_leading_heading_or_list_marker() -> None:
@@ -236,12 +256,17 @@ def test_browser_asks_clicks_a_citation_and_sees_the_highlighted_quote(
 
     link = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#chatbot a.cite-ref")))
     assert "4000억 원 이상의 투자" in driver.find_element(By.CSS_SELECTOR, "#chatbot").text
-    _, n, doc_id, start, end = link.get_attribute("href").split("#", 1)[1].split("/")
-    quote = httpx.get(f"{live_server.url}/api/documents/{doc_id}", timeout=30).json()["text"][int(start) : int(end)]
+    short = driver.find_element(By.CSS_SELECTOR, "#chatbot .short-answer").text  # the short answer comes first
+    assert "4000억" in short
+    _, n, doc_id, start, end, answer_start, answer_end = link.get_attribute("href").split("#", 1)[1].split("/")
+    text = httpx.get(f"{live_server.url}/api/documents/{doc_id}", timeout=30).json()["text"]
+    quote = text[int(start) : int(end)]
     link.click()
 
     mark = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#source-panel .source-context mark")))
     assert mark.text == quote and n == "1"
+    answer_mark = driver.find_element(By.CSS_SELECTOR, "#source-panel .source-context mark .answer-mark")
+    assert answer_mark.text == text[int(answer_start) : int(answer_end)] == short
     panel = driver.find_element(By.CSS_SELECTOR, "#source-panel").text
     assert "광주 인공지능 단지" in panel
     assert re.search(r"세션\s+[0-9a-f]{32}", driver.find_element(By.CSS_SELECTOR, "#status").text)

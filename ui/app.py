@@ -23,6 +23,7 @@ from assistant.claims import ClaimCheck
 from assistant.service import Assistant
 from assistant.uploads import configured_api_key, index_upload
 from index.errors import RagError
+from index.loaders import supported_suffixes
 from ui import render
 from ui.i18n import LANGUAGES, label
 
@@ -47,6 +48,8 @@ CSS = """
 #status { min-height: 1.6em; font-size: 0.92em; }
 a.cite-ref { font-weight: 700; text-decoration: none; color: var(--color-accent); cursor: pointer; padding: 0 1px; }
 a.cite-ref:hover { text-decoration: underline; }
+.short-answer { font-size: 1.08em; }
+mark .answer-mark { background: #ffd33d; outline: 1px solid #d4a72c; }
 .cite-list h4, .source-panel h4, .doc-list h4 { margin: 4px 0 6px; }
 .cite-items { list-style: none; padding: 0 !important; margin: 0 !important; }
 .cite-btn { display: block; width: 100%; text-align: left; cursor: pointer; margin: 4px 0; padding: 6px 10px;
@@ -86,9 +89,9 @@ JS = """
     if (!ref) return;
     event.preventDefault();
     event.stopPropagation();
-    const [, n, doc, start, end] = (ref.getAttribute('href') || '').split('/');
+    const [, n, doc, start, end, astart, aend] = (ref.getAttribute('href') || '').split('/');
     const host = document.querySelector('#citations .cite-list');
-    const detail = {n: n, doc: decodeURIComponent(doc || ''), start: start, end: end};
+    const detail = {n: n, doc: decodeURIComponent(doc || ''), start: start, end: end, astart: astart, aend: aend};
     if (host) host.dispatchEvent(new CustomEvent('cite-open', {bubbles: true, detail: detail}));
   }, true);
 }
@@ -96,7 +99,8 @@ JS = """
 
 CITATIONS_JS = """
 const open = (data) => {
-  trigger('click', {n: Number(data.n), doc: data.doc, start: Number(data.start), end: Number(data.end)});
+  const answer = data.astart ? {astart: Number(data.astart), aend: Number(data.aend)} : {};
+  trigger('click', {n: Number(data.n), doc: data.doc, start: Number(data.start), end: Number(data.end), ...answer});
   element.querySelectorAll('.cite-btn').forEach((b) => b.classList.toggle('active', b.dataset.n === String(data.n)));
   const panel = document.getElementById('source-panel');
   if (panel && panel.getBoundingClientRect().top > window.innerHeight) panel.scrollIntoView({behavior: 'smooth'});
@@ -137,7 +141,7 @@ def _citations(data: list[dict[str, Any]] | None) -> list[Citation]:
 
 def final_message(answer: Answer) -> str:
     """The chat bubble of a finished answer: text with clickable [n]."""
-    return render.answer_html(answer.answer, answer.citations)
+    return render.answer_html(answer.answer, answer.citations, answer.short_answer, answer.short_answer_span)
 
 
 def status_for(answer: Answer, seconds: float, lang: str) -> str:
@@ -182,18 +186,22 @@ def chat_turn(assistant: Assistant, message: str, history: list[dict[str, Any]] 
     history[-1] = {"role": "assistant", "content": final_message(answer)}
     cites = [c.model_dump() for c in answer.citations]
     status = status_for(answer, time.perf_counter() - started, lang)
-    yield history, answer.session_id, render.citation_list_html(answer.citations, lang), cites, status, ""
+    cites_html = render.citation_list_html(answer.citations, lang, answer.short_answer_span)
+    yield history, answer.session_id, cites_html, cites, status, ""
 
 
 def open_source(assistant: Assistant, data: dict[str, Any], lang: str) -> tuple[str, dict[str, Any] | None]:
-    """The source panel for a clicked citation `{doc, start, end, n}` (as sent by the page)."""
+    """The source panel for a clicked citation `{doc, start, end, n, astart?, aend?}` (as sent by the page; the
+    a- offsets are the short answer's)."""
     try:
         document = assistant.document(str(data["doc"]))
         start, end, n = int(data["start"]), int(data["end"]), int(data.get("n") or 0) or None
+        answer = (int(data["astart"]), int(data["aend"])) if data.get("astart") is not None else None
     except (KeyError, TypeError, ValueError, RagError):
         return render.source_html(None, 0, 0, None, lang), None
-    opened = {"doc": document.doc_id, "start": start, "end": end, "n": n}
-    return render.source_html(document, start, end, n, lang), opened
+    opened = {"doc": document.doc_id, "start": start, "end": end, "n": n, "astart": data.get("astart"),
+              "aend": data.get("aend")}
+    return render.source_html(document, start, end, n, lang, answer=answer), opened
 
 
 def documents_table(assistant: Assistant, lang: str) -> str:
@@ -292,7 +300,7 @@ def _docs_tab(w: Widgets, lang: str, needs_key: bool) -> None:
     with gr.Tab(label(lang, "tab_docs"), id="docs") as w.docs_tab:
         with gr.Row(equal_height=False):
             w.upload = gr.File(
-                label=label(lang, "upload"), file_types=[".txt", ".md"], type="filepath", elem_id="upload",
+                label=label(lang, "upload"), file_types=supported_suffixes(), type="filepath", elem_id="upload",
                 scale=3, min_width=240, height=150,
             )
             with gr.Column(scale=1, min_width=160):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from urllib.parse import quote
 
+from assistant.answer import ShortAnswerSpan
 from assistant.citations import Citation
 from assistant.claims import ClaimCheck
 from index.documents import SourceDocument
@@ -26,18 +27,31 @@ def _attr(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def cite_attributes(c: Citation) -> str:
-    """The data attributes a clickable citation carries: enough for the source panel without any state."""
+def answer_offsets(c: Citation, span: ShortAnswerSpan | None) -> tuple[int, int] | None:
+    """The short answer's offsets when it lies inside this citation."""
+    if span is None or span.doc_id != c.doc_id or not c.start <= span.start < span.end <= c.end:
+        return None
+    return span.start, span.end
+
+
+def cite_attributes(c: Citation, span: ShortAnswerSpan | None = None) -> str:
+    """The data attributes a clickable citation carries: enough for the source panel without any state (with
+    the short answer's offsets when it lies inside the citation)."""
+    inside = answer_offsets(c, span)
+    answer = f'data-astart="{inside[0]}" data-aend="{inside[1]}" ' if inside else ""
     return (
-        f'data-n="{c.n}" data-doc="{_attr(c.doc_id)}" data-start="{c.start}" data-end="{c.end}" '
+        f'data-n="{c.n}" data-doc="{_attr(c.doc_id)}" data-start="{c.start}" data-end="{c.end}" {answer}'
         f'title="{_attr(c.title)}"'
     )
 
 
-def cite_href(c: Citation) -> str:
-    """The link of an inline [n]: `#cite/<n>/<doc_id>/<start>/<end>` (the chat's HTML sanitiser keeps links but
-    drops data attributes, so the citation travels in the fragment; the page script reads it)."""
-    return f"#cite/{c.n}/{quote(c.doc_id, safe='')}/{c.start}/{c.end}"
+def cite_href(c: Citation, span: ShortAnswerSpan | None = None) -> str:
+    """The link of an inline [n]: `#cite/<n>/<doc_id>/<start>/<end>[/<answer start>/<answer end>]` (the chat's
+    HTML sanitiser keeps links but drops data attributes, so the citation travels in the fragment; the page
+    script reads it)."""
+    inside = answer_offsets(c, span)
+    answer = f"/{inside[0]}/{inside[1]}" if inside else ""
+    return f"#cite/{c.n}/{quote(c.doc_id, safe='')}/{c.start}/{c.end}{answer}"
 
 
 def escape_markdown(text: str) -> str:
@@ -46,11 +60,17 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([#>+-])", r"\1\\\2", text))
 
 
-def answer_html(text: str, citations: Sequence[Citation]) -> str:
-    """The answer for the chat (Markdown with inline HTML): every `[n]` with a citation becomes a link that
-    opens that citation in the source panel (see `cite_href`); the rest of the text is escaped."""
+def answer_html(
+    text: str, citations: Sequence[Citation], short_answer: str | None = None, span: ShortAnswerSpan | None = None
+) -> str:
+    """The answer for the chat (Markdown with inline HTML): the short answer first, in bold, then the text with
+    every `[n]` that has a citation as a link that opens it in the source panel (see `cite_href`); the rest of
+    the text is escaped."""
     by_n = {c.n: c for c in citations}
     parts: list[str] = []
+    if short_answer and text.startswith(short_answer + "\n"):
+        parts.append(f'<strong class="short-answer">{escape(short_answer)}</strong><br>\n')
+        text = text[len(short_answer) + 1 :]
     last = 0
     for match in MARKER.finditer(text):
         citation = by_n.get(int(match.group(1)))
@@ -58,25 +78,25 @@ def answer_html(text: str, citations: Sequence[Citation]) -> str:
             continue
         parts.append(escape_markdown(text[last : match.start()]))
         parts.append(
-            f'<a href="{cite_href(citation)}" class="cite-ref" title="{_attr(citation.title)}">[{citation.n}]</a>'
+            f'<a href="{cite_href(citation, span)}" class="cite-ref" title="{_attr(citation.title)}">[{citation.n}]</a>'
         )
         last = match.end()
     parts.append(escape_markdown(text[last:]))
     return "".join(parts)
 
 
-def _meta_line(outlet: str | None, published: str | None, source: str) -> str:
-    return " · ".join(escape(x) for x in (outlet, published, source) if x)
+def _meta_line(outlet: str | None, published: str | None, source: str, page: int | None = None) -> str:
+    return " · ".join(escape(x) for x in (outlet, published, source, f"p. {page}" if page else None) if x)
 
 
-def citation_list_html(citations: Sequence[Citation], lang: str) -> str:
+def citation_list_html(citations: Sequence[Citation], lang: str, span: ShortAnswerSpan | None = None) -> str:
     """The citations of the last answer as buttons (title, outlet, date); a hint when there are none."""
     if not citations:
         return f'<div class="cite-list empty">{escape(label(lang, "no_citations"))}</div>'
     items = "".join(
-        f'<li><button type="button" class="cite-btn" {cite_attributes(c)}>'
+        f'<li><button type="button" class="cite-btn" {cite_attributes(c, span)}>'
         f'<span class="cite-n">[{c.n}]</span> <span class="cite-title">{escape(c.title)}</span>'
-        f'<span class="cite-meta">{_meta_line(c.outlet, c.published, c.source)}</span></button></li>'
+        f'<span class="cite-meta">{_meta_line(c.outlet, c.published, c.source, c.page)}</span></button></li>'
         for c in citations
     )
     return (
@@ -99,24 +119,45 @@ def context_bounds(text: str, start: int, end: int, context: int = CONTEXT_CHARS
     return lo, hi
 
 
-def highlighted(text: str, start: int, end: int) -> str:
-    """`text` escaped, with text[start:end] inside <mark>."""
-    return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+def highlighted(text: str, start: int, end: int, answer: tuple[int, int] | None = None) -> str:
+    """`text` escaped, with text[start:end] inside <mark> and the short answer (offsets in `text`, inside the
+    mark) in <strong class="answer-mark">."""
+    if answer is None or not start <= answer[0] < answer[1] <= end:
+        inner = escape(text[start:end])
+    else:
+        inner = (
+            f'{escape(text[start : answer[0]])}<strong class="answer-mark">{escape(text[answer[0] : answer[1]])}'
+            f"</strong>{escape(text[answer[1] : end])}"
+        )
+    return f"{escape(text[:start])}<mark>{inner}</mark>{escape(text[end:])}"
 
 
 def source_html(
-    document: SourceDocument | None, start: int, end: int, n: int | None, lang: str, context: int = CONTEXT_CHARS
+    document: SourceDocument | None,
+    start: int,
+    end: int,
+    n: int | None,
+    lang: str,
+    context: int = CONTEXT_CHARS,
+    answer: tuple[int, int] | None = None,
 ) -> str:
     """The source panel: the cited document's title, outlet and date, the quoted span in <mark> inside its
-    context, and the whole cleaned text (also highlighted) behind a <details>."""
+    context (with the short answer, given as document offsets, in bold), and the whole cleaned text (also
+    highlighted) behind a <details>."""
     if document is None or not 0 <= start < end <= len(document.text):
         return f'<div class="source-panel missing">{escape(label(lang, "source_missing"))}</div>'
     text = document.text
     lo, hi = context_bounds(text, start, end, context)
-    snippet = ("…" if lo > 0 else "") + highlighted(text[lo:hi], start - lo, end - lo) + ("…" if hi < len(text) else "")
+    inside = (answer[0] - lo, answer[1] - lo) if answer else None
+    snippet = highlighted(text[lo:hi], start - lo, end - lo, inside)
+    snippet = ("…" if lo > 0 else "") + snippet + ("…" if hi < len(text) else "")
     number = f'<span class="cite-n">[{n}]</span> ' if n is not None else ""
+    page = document.page_at(start)
     meta = " · ".join(
-        escape(x) for x in (document.outlet, document.author, document.published, ", ".join(document.regions)) if x
+        escape(x)
+        for x in (document.outlet, document.author, document.published, ", ".join(document.regions))
+        + ((f"p. {page}",) if page else ())
+        if x
     )
     return (
         f'<div class="source-panel" data-doc="{_attr(document.doc_id)}">'
@@ -125,7 +166,7 @@ def source_html(
         f'<div class="source-file">{escape(document.source)} · {escape(document.doc_id)} · {start}–{end}</div>'
         f'<blockquote class="source-context">{snippet}</blockquote>'
         f'<details class="source-full"><summary>{escape(label(lang, "full_document"))}</summary>'
-        f'<div class="source-text">{highlighted(text, start, end)}</div></details>'
+        f'<div class="source-text">{highlighted(text, start, end, answer)}</div></details>'
         "</div>"
     )
 
@@ -157,7 +198,7 @@ def claim_html(check: ClaimCheck, lang: str) -> str:
         quotes = "".join(
             f'<li><blockquote class="evidence-quote">“{escape(c.quote)}”</blockquote>'
             f'<div class="evidence-source"><span class="cite-n">[{c.n}]</span> {escape(c.title)}'
-            f' <span class="cite-meta">{_meta_line(c.outlet, c.published, c.source)}</span></div></li>'
+            f' <span class="cite-meta">{_meta_line(c.outlet, c.published, c.source, c.page)}</span></div></li>'
             for c in check.evidence
         )
         evidence = f'<ol class="evidence">{quotes}</ol>'
