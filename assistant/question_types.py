@@ -30,7 +30,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType(
         "people",
         _re(r"몇\s*명|인구|인원|직원|how many (?:people|persons|employees|workers|jobs)|\b(?:population|headcount)\b"),
-        _re(r"\d[\d,.]*\s*(?:만\s*)?명|\d[\d,.]*\s*(?:people|persons|employees|workers|jobs)|일자리\s*\d"),
+        _re(r"\d[\d,.]*\s*(?:여\s*)?(?:만\s*)?(?:여\s*)?명|\d[\d,.]*\s*(?:people|persons|employees|workers|jobs)|일자리\s*\d"),
     ),
     AnswerType(
         "area",
@@ -43,12 +43,14 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"얼마|금액|예산|비용|사업비|재원|투자\s*규모"
             r"|how much|\b(?:budget|cost|fund(?:ing|ed)?|spen[dt]|spending|won|money)s?\b"
         ),
-        _re(r"\d[\d,.]*\s*(?:조|억|만|천)?\s*(?:\d[\d,.]*\s*(?:억|만|천)\s*)?원|\bwon\b|KRW|\$\s*\d|달러"),
+        _re(r"\d[\d,.]*\s*(?:여\s*)?(?:조|억|만|천)?\s*(?:\d[\d,.]*\s*(?:억|만|천)\s*)?(?:여\s*)?원|\bwon\b|KRW|\$\s*\d|달러"),
     ),
     AnswerType(
         "date",
         _re(r"언제|몇\s*년|몇\s*월|시기|시점|연도|when\b|what year|which year|what month"),
-        _re(r"\d{4}\s*년|\d{1,2}\s*월|\d{4}[./-]\d{1,2}|올해|지난해|작년|내년|\b(?:19|20)\d{2}\b"),
+        # ’25.1.17. and 25.1.17: government documents write years with two digits.
+        _re(r"\d{4}\s*년|\d{1,2}\s*월|\d{4}[./-]\d{1,2}|[’'‘]\d{2}[./]\d{1,2}|\b\d{2}\.\d{1,2}\.\d{1,2}\b"
+            r"|올해|지난해|작년|내년|\b(?:19|20)\d{2}\b"),
     ),
     AnswerType(
         "count",
