@@ -38,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
+from eval.bench_formats import FIXTURES as FORMAT_FIXTURES
+from eval.bench_formats import bench as bench_format_file
 from eval.metrics import percentile
 from eval.qa import load_qa
 from index.bm25 import BM25Index
@@ -45,6 +47,7 @@ from index.chunking import document_sentences
 from index.errors import RagError
 from index.ingest import prepare_document
 from index.korean import tokenize
+from index.loaders import collect_files
 
 SEED = 7
 SCALE_QUERIES = 100
@@ -391,6 +394,10 @@ def main() -> None:
     except RagError as exc:  # e.g. an answer model that does not fit this version: the other rows still count
         rows.append(["search / ask latency", "", "", f"failed: {exc}"])
     rows.append(["peak memory after queries", "", "", f"{peak_memory_mb():.0f} MB"])
+    print("parse time per format…", flush=True)
+    for path in collect_files([FORMAT_FIXTURES]):
+        format_name, name, _, _, _, best_ms, rate = bench_format_file(path, 3)
+        rows.append([f"parse {format_name}", name, f"best of 3: {best_ms} ms", rate])
     print("scale run…", flush=True)
     bench_scale(assistant, args.sizes, rows)
     report = markdown(rows, time.perf_counter() - started)

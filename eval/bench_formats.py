@@ -23,8 +23,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "form
 MB = 1_000_000
 
 
-def bench(path: Path, repeat: int) -> str:
-    """One table row for a file."""
+def bench(path: Path, repeat: int) -> list[str]:
+    """One table row for a file: format, file, MB, pages/sections, characters, best ms, rate."""
     data = path.read_bytes()
     best = float("inf")
     try:
@@ -33,16 +33,13 @@ def bench(path: Path, repeat: int) -> str:
             loaded = load_document(data, path.name, len(data))
             best = min(best, time.perf_counter() - started)
     except RagError as exc:
-        return f"| ? | {path.name} | {len(data) / MB:.2f} | | | failed: {exc} | |"
+        return ["?", path.name, f"{len(data) / MB:.2f}", "", "", f"failed: {exc}", ""]
     units = f"{len(loaded.units)} {loaded.unit}s" if loaded.unit else "—"
     if loaded.unit == "page":
         rate = f"{best / len(loaded.units) * 1000:.0f} ms/page"
     else:
         rate = f"{best / (len(data) / MB) * 1000:.0f} ms/MB"
-    return (
-        f"| {loaded.format} | {path.name} | {len(data) / MB:.2f} | {units} | "
-        f"{len(loaded.text)} | {best * 1000:.0f} | {rate} |"
-    )
+    return [loaded.format, path.name, f"{len(data) / MB:.2f}", units, str(len(loaded.text)), f"{best * 1000:.0f}", rate]
 
 
 def main() -> None:
@@ -53,7 +50,7 @@ def main() -> None:
     print("| format | file | MB | pages/sections with text | chars | best ms | rate |")
     print("|---|---|---|---|---|---|---|")
     for path in collect_files([args.folder]):
-        print(bench(path, max(1, args.repeat)), flush=True)
+        print("| " + " | ".join(bench(path, max(1, args.repeat))) + " |", flush=True)
 
 
 if __name__ == "__main__":
