@@ -1,7 +1,7 @@
 """Build `index/data/en_ko_lexicon.tsv` (English word or phrase → Korean search tokens) from the shared
-Korean–English word list (`../shared/dev/lexicon/ko_en.tsv`, CC BY-SA 3.0; see index/data/LEXICON-NOTICE.md).
+Korean–English word list (`ko_en.tsv` of the development lexicon, CC BY-SA 3.0; see index/data/LEXICON-NOTICE.md).
 
-Usage: python eval/build_glossary.py [--lexicon PATH]
+Usage: python eval/build_glossary.py --lexicon PATH/ko_en.tsv
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from tqdm import tqdm
 from index.korean import tokenize
 from index.translation import LEXICON_PATH
 
-DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "shared" / "dev" / "lexicon" / "ko_en.tsv"
 MAX_WORDS = 3
 MAX_ALTERNATIVES = 8
 _HANGUL_WORD = re.compile(r"^[가-힣]{2,8}$")
@@ -53,7 +52,7 @@ def build(lexicon: Path) -> dict[str, list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lexicon", type=Path, default=DEFAULT_LEXICON)
+    parser.add_argument("--lexicon", type=Path, required=True, help="The Korean–English word list (ko_en.tsv).")
     args = parser.parse_args()
     table = build(args.lexicon)
     with LEXICON_PATH.open("w", encoding="utf-8") as out:

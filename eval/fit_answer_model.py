@@ -1,6 +1,6 @@
 """Fit the evidence model (`assistant/models/evidence_model.json`) on development data that is not the seeds.
 
-Reads a KorQuAD-style set (`../shared/dev/korquad` by default: corpus/, qa.jsonl, unanswerable.jsonl), splits
+Reads a KorQuAD-style development folder (`--dev DIR`: corpus/, qa.jsonl, unanswerable.jsonl), splits
 it by article (`eval/split.py`), and
 1. fits the short-answer model on the gold evidence sentences of the `fit` part;
 2. collects every candidate sentence of every question with the answerer's own features (the sentence that
@@ -14,8 +14,8 @@ it by article (`eval/split.py`), and
 An optional extra set in another genre (`--extra-qa`, e.g. press-release questions in English and Korean) is
 split by item id into fit and calibrate halves and weighs as much as the development set.
 
-Usage: python eval/fit_answer_model.py [--dev DIR] [--extra-qa FILE --extra-corpus DIR] [--out FILE] [--cache FILE]
-(the defaults read ../shared/dev/korquad, eval/dev/samples_qa.jsonl and ../shared/samples)
+Usage: python eval/fit_answer_model.py --dev DIR --extra-corpus DIR [--extra-qa FILE] [--out FILE] [--cache FILE]
+(the shipped model: --dev <the KorQuAD dev folder> --extra-corpus <the sample documents>; see README, Evaluation)
 """
 
 from __future__ import annotations
@@ -40,10 +40,7 @@ from eval.metrics import character_f1, exact_match, spans_overlap
 from eval.qa import QAItem, evidence_span, load_qa
 from eval.split import Part, items_in_part, part_of
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-DEV_DIR = SHARED / "dev" / "korquad"
 EXTRA_QA = Path(__file__).resolve().parent / "dev" / "samples_qa.jsonl"
-EXTRA_CORPUS = SHARED / "samples"
 MIN_REFUSAL = 0.9
 SHORT_ANSWER_PRECISION = 0.6
 REGULARISATION = 0.05  # inverse L2 strength: the features overlap a lot, small weights transfer better
@@ -231,13 +228,13 @@ def summary(model: LogisticModel, questions: list[Question], cutoff: float) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", type=Path, default=DEV_DIR)
+    parser.add_argument("--dev", type=Path, required=True, help="KorQuAD-style folder: corpus/, qa.jsonl, ...")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument(
         "--extra-qa", type=Path, default=EXTRA_QA,
         help="Another QA set (other genre, English questions): half fit, half calibrate.",
     )
-    parser.add_argument("--extra-corpus", type=Path, default=EXTRA_CORPUS, help="The documents of --extra-qa.")
+    parser.add_argument("--extra-corpus", type=Path, required=True, help="The documents of --extra-qa.")
     parser.add_argument("--cache", type=Path, help="Keep the collected candidates here (refit without collecting).")
     args = parser.parse_args()
     assistant = corpus_assistant(Settings(), args.dev / "corpus")

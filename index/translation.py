@@ -92,7 +92,7 @@ def english_word_forms(text: str) -> list[frozenset[str]]:
 def query_word_forms(query: str) -> list[frozenset[str]]:
     """The search forms of each word of a query: Kiwi content morphemes for Korean (and any Korean in a
     mixed query), plus the translations of English words."""
-    korean = [frozenset({token}) for token in dict.fromkeys(tokenize(query)) if not token.isascii()]
+    tokens = dict.fromkeys(tokenize(query))
     if detect_language(query) != "en":
-        return [frozenset({token}) for token in dict.fromkeys(tokenize(query))]
-    return korean + english_word_forms(query)
+        return [frozenset({token}) for token in tokens]
+    return [frozenset({token}) for token in tokens if not token.isascii()] + english_word_forms(query)
