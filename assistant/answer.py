@@ -33,13 +33,13 @@ from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
-from assistant.short_answer import answer_likeness, best_span, question_cues
+from assistant.short_answer import QuestionCues, answer_likeness, best_span, question_cues
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions
-from index.retriever import ScoredChunk, SearchEngine
+from index.search import ScoredChunk, SearchEngine
 from index.translation import query_word_forms
 
 NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in the documents."}
@@ -122,10 +122,9 @@ class ScoredSentence:
 
 
 @dataclass(frozen=True)
-class SentenceFeatures:
-    """What is computed once per sentence: its passage vector, search tokens, their counts and pairs."""
+class SentenceTokens:
+    """What is computed once per sentence from its morphemes: search tokens, their counts and pairs."""
 
-    vector: np.ndarray
     tokens: frozenset[str]
     counts: dict[str, int]
     bigrams: frozenset[tuple[str, str]]
@@ -153,8 +152,8 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self._model = model
         self._sentences: dict[str, list[Sentence]] = {}
-        self._features: dict[str, SentenceFeatures] = {}  # by sentence text
-        self._featured: set[str] = set()  # doc_ids whose sentences are in `_features`
+        self._vectors: dict[str, np.ndarray] = {}  # passage vectors by sentence text
+        self._tokens: dict[str, SentenceTokens] = {}  # by sentence text
         self._chunk_token_sets: dict[str, frozenset[str]] = {}
 
     @property
@@ -169,16 +168,12 @@ class ExtractiveAnswerer:
             self._sentences[document.doc_id] = document_sentences(document.text)
         return self._sentences[document.doc_id]
 
-    def _sentence_features(self, document: SourceDocument, text: str) -> SentenceFeatures:
-        """A sentence's passage vector and search tokens; the whole document's are computed on first use."""
-        if document.doc_id not in self._featured:
-            texts = [document.text[s.start : s.end] for s in self._document_sentences(document)]
-            vectors = self.engine.embedder.encode_passages(texts)
-            for t, v in zip(texts, vectors, strict=True):
-                tokens = tokenize(t)
-                self._features[t] = SentenceFeatures(v, frozenset(tokens), Counter(tokens), token_bigrams(tokens))
-            self._featured.add(document.doc_id)
-        return self._features[text]
+    def _sentence_tokens(self, text: str) -> SentenceTokens:
+        """A sentence's search tokens, their counts and pairs (computed once)."""
+        if text not in self._tokens:
+            tokens = tokenize(text)
+            self._tokens[text] = SentenceTokens(frozenset(tokens), Counter(tokens), token_bigrams(tokens))
+        return self._tokens[text]
 
     def _chunk_tokens(self, result: ScoredChunk) -> frozenset[str]:
         """The search tokens of a retrieved chunk (the paragraph a sentence stands in)."""
@@ -188,22 +183,52 @@ class ExtractiveAnswerer:
         return self._chunk_token_sets[key]
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """Passage vectors of `texts`, reusing those of the document sentences already scored (the guardrail
-        checks a generated answer against the very sentences the answerer has just encoded)."""
-        missing = [text for text in dict.fromkeys(texts) if text not in self._features]
-        fresh = dict(zip(missing, self.engine.embedder.encode_passages(missing), strict=True)) if missing else {}
-        return np.stack([self._features[text].vector if text in self._features else fresh[text] for text in texts])
+        """Passage vectors of `texts`, encoding in one batch only those not seen before (the guardrail checks a
+        generated answer against the very sentences the answerer has just encoded)."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.engine.embedder.encode_passages(missing), strict=True))
+        return np.stack([self._vectors[text] for text in texts])
 
     def query_view(self, query: str) -> QueryView:
         """The query's words as search forms (English words with their Korean translations) with their IDF in
         the index (the mean IDF of the forms the index knows; an unseen word counts as rare), its token pairs
         and its character pairs."""
-        bm25 = self.engine.data.bm25
+        index = self.engine.data
         terms = []
         for forms in query_word_forms(query):
-            known = [bm25.idf(form) for form in forms if form in bm25.vocabulary]
-            terms.append(QueryTerm(frozenset(forms), sum(known) / len(known) if known else bm25.idf("")))
+            known = [index.idf(form) for form in forms if index.knows(form)]
+            terms.append(QueryTerm(frozenset(forms), sum(known) / len(known) if known else index.idf("")))
         return QueryView(terms, token_bigrams(tokenize(query)), character_bigrams(query))
+
+    def _candidate(self, result: ScoredChunk, index: int, cosine: float, cues: QuestionCues) -> Candidate:
+        """The evidence inputs of the `index`-th sentence of a retrieved chunk's document."""
+        document = result.document
+        all_sentences = self._document_sentences(document)
+        text = document.text[all_sentences[index].start : all_sentences[index].end]
+        features = self._sentence_tokens(text)
+        neighbours = [
+            self._sentence_tokens(document.text[s.start : s.end]).tokens if s else frozenset()
+            for s in (
+                all_sentences[index - 1] if index > 0 else None,
+                all_sentences[index + 1] if index + 1 < len(all_sentences) else None,
+            )
+        ]
+        return Candidate(
+            text=text,
+            cosine=cosine,
+            tokens=features.tokens,
+            term_counts=features.counts,
+            length=len(text),
+            chunk_rank=result.rank,
+            previous_tokens=neighbours[0],
+            next_tokens=neighbours[1],
+            bigrams=features.bigrams,
+            answer_likeness=answer_likeness(text, cues, self.model.short_answer),
+            title_tokens=frozenset(tokenize(document.title)),
+            chunk_tokens=self._chunk_tokens(result),
+            chunk_cosine=result.dense_score or 0.0,
+        )
 
     def candidate_features(
         self,
@@ -217,50 +242,31 @@ class ExtractiveAnswerer:
         Only documents naming all `regions` count, and only sentences holding a value of `answer_type`;
         headlines and injected instructions never do."""
         seen: set[tuple[str, int]] = set()
-        sentences: list[ScoredSentence] = []
-        candidates: list[Candidate] = []
-        cues = question_cues(query)
+        picked: list[tuple[ScoredChunk, int]] = []  # (retrieved chunk, index of the sentence in its document)
         for result in results:
-            document = result.document
-            if not regions <= set(document.regions):
+            if not regions <= set(result.document.regions):
                 continue
-            all_sentences = self._document_sentences(document)
-            for index, sentence in enumerate(all_sentences):
-                key = (document.doc_id, sentence.start)
+            for index, sentence in enumerate(self._document_sentences(result.document)):
+                key = (result.document.doc_id, sentence.start)
                 inside = result.chunk.start <= sentence.start and sentence.end <= result.chunk.end
                 if not inside or sentence.is_heading or key in seen:
                     continue
                 seen.add(key)
-                text = document.text[sentence.start : sentence.end]
+                text = result.document.text[sentence.start : sentence.end]
                 # A "how much / when / how many" question is answered only by a sentence holding such a value.
-                if not can_be_evidence(document, text) or not sentence_answers_type(text, answer_type):
-                    continue
-                features = self._sentence_features(document, text)
-                neighbours = [
-                    self._sentence_features(document, document.text[s.start : s.end]).tokens if s else frozenset()
-                    for s in (
-                        all_sentences[index - 1] if index > 0 else None,
-                        all_sentences[index + 1] if index + 1 < len(all_sentences) else None,
-                    )
-                ]
-                sentences.append(ScoredSentence(document, sentence.start, sentence.end, result.rank))
-                candidates.append(
-                    Candidate(
-                        text=text,
-                        cosine=float(np.dot(features.vector, query_vector)),
-                        tokens=features.tokens,
-                        term_counts=features.counts,
-                        length=len(text),
-                        chunk_rank=result.rank,
-                        previous_tokens=neighbours[0],
-                        next_tokens=neighbours[1],
-                        bigrams=features.bigrams,
-                        answer_likeness=answer_likeness(text, cues, self.model.short_answer),
-                        title_tokens=frozenset(tokenize(document.title)),
-                        chunk_tokens=self._chunk_tokens(result),
-                        chunk_cosine=result.dense_score or 0.0,
-                    )
-                )
+                if can_be_evidence(result.document, text) and sentence_answers_type(text, answer_type):
+                    picked.append((result, index))
+        sentences = []
+        for result, index in picked:
+            span = self._document_sentences(result.document)[index]
+            sentences.append(ScoredSentence(result.document, span.start, span.end, result.rank))
+        # Only the candidates are encoded (in one batch); their neighbours need tokens only.
+        cosines = self.encode_passages([s.text for s in sentences]) @ query_vector if sentences else np.zeros(0)
+        cues = question_cues(query)
+        candidates = [
+            self._candidate(result, index, float(cosine), cues)
+            for (result, index), cosine in zip(picked, cosines, strict=True)
+        ]
         english = detect_language(query) == "en"
         return sentences, feature_matrix(candidates, self.query_view(query), answer_type is not None, english)
 

@@ -32,7 +32,7 @@ from assistant.numbers import Quantity, quantities
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
-from index.retriever import ScoredChunk
+from index.search import ScoredChunk
 
 Verdict = Literal["supported", "contradicted", "not_found"]
 EVIDENCE_MARGIN = 0.05

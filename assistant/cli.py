@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -101,7 +103,7 @@ def _backend(server: str | None, standalone: bool, model: bool = True) -> _Stand
     if not standalone:
         from assistant.client import ServerClient, detect_server
 
-        url = detect_server(server or settings.server_url, settings.resolved_index_dir, settings.server_autodetect)
+        url = detect_server(server or settings.server_url, settings.index_location, settings.server_autodetect)
         if url:
             return ServerClient(url, settings.api_key.get_secret_value() if settings.api_key else None)
     return _Standalone(model)
@@ -177,16 +179,14 @@ def ingest(
     """Index files and folders (.txt, .md, .html, .pdf, .docx, .hwp, .hwpx) into the FAISS + BM25 index."""
     with user_errors():
         from index.ingest import IngestReport
-        from index.store import index_exists
 
-        index_dir = _settings().resolved_index_dir
-        if if_missing and index_exists(index_dir):
+        if if_missing and _assistant().store.exists():
             if as_json:  # the same object as an ingest that found nothing new (the index is loaded, not the model)
                 manifest = _assistant().index.manifest
                 unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)
                 _print_json(unchanged.as_dict())
                 return
-            out.print(f"Index already at {index_dir}; nothing to do.")
+            out.print(f"Index already at {_settings().index_location}; nothing to do.")
             return
         progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
         report = _assistant().ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
@@ -466,24 +466,44 @@ def chat(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each loads the model; they share the store).")
+    ] = 1,
 ) -> None:
-    """Serve the API (OpenAPI at /docs) and the chat UI (at /) on one port with uvicorn."""
+    """Serve the API (OpenAPI at /docs) and the chat UI (at /) on one port with uvicorn. With several workers,
+    each is a process of its own reading the settings from the environment; an upload through any of them is
+    seen by all within a second (they reload when the store's generation moves)."""
     with user_errors():
         import uvicorn
 
-        from assistant.api import create_app
-        from index.store import index_exists
-
         settings = _settings()
-        if not index_exists(settings.resolved_index_dir):
+        if not _assistant().store.exists():
             err.print(
-                f"[yellow]warning:[/yellow] no index at {settings.resolved_index_dir}; run `rag ingest` "
+                f"[yellow]warning:[/yellow] no index at {settings.index_location}; run `rag ingest` "
                 "(or upload documents in the UI)."
             )
         out.print(f"정책톡: UI at http://{host}:{port}/ · API docs at http://{host}:{port}/docs")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 5}
+        if workers > 1:
+            uvicorn.run("assistant.api:create_app", factory=True, workers=workers, **options)
+        else:
+            from assistant.api import create_app
+
+            uvicorn.run(create_app(settings), **options)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. A finished command leaves at once: output is flushed and logging shut down,
+    then `os._exit` skips tearing down the loaded analyser and model (half a second of freeing memory the
+    system takes back anyway). Everything the commands write (index, sessions) is committed before."""
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import socket
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,9 +25,9 @@ class ServerError(RagError):
     """The server could not be reached or failed."""
 
 
-def index_id(index_dir: Path) -> str:
-    """A short stable id of an index directory (what `/health` reports as `index_id`)."""
-    return hashlib.sha256(str(Path(index_dir).expanduser().resolve()).encode("utf-8")).hexdigest()[:16]
+def index_id(location: str) -> str:
+    """A short stable id of where an index lives (`Settings.index_location`; what `/health` reports)."""
+    return hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
 
 
 def probe(url: str, timeout: float = PROBE_TIMEOUT) -> dict[str, Any] | None:
@@ -52,7 +51,7 @@ def probe(url: str, timeout: float = PROBE_TIMEOUT) -> dict[str, Any] | None:
     return body
 
 
-def detect_server(explicit: str | None, index_dir: Path, autodetect: bool = True) -> str | None:
+def detect_server(explicit: str | None, location: str, autodetect: bool = True) -> str | None:
     """The server to use: `explicit` (a URL given by option or setting; checked), else a `rag serve` of the same
     index on the default address, else None (work standalone). An explicit server that does not answer is an
     error, not a silent fallback."""
@@ -64,7 +63,7 @@ def detect_server(explicit: str | None, index_dir: Path, autodetect: bool = True
     if not autodetect:
         return None
     health = probe(DEFAULT_SERVER)
-    if health is None or health.get("index_id") != index_id(index_dir):
+    if health is None or health.get("index_id") != index_id(location):
         return None
     return DEFAULT_SERVER
 

@@ -41,7 +41,7 @@ from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from index.documents import SourceDocument
 from index.language import detect_language
-from index.retriever import ScoredChunk
+from index.search import ScoredChunk
 
 logger = logging.getLogger(__name__)
 CONDENSE_MAX_CHARS = 300

@@ -27,7 +27,7 @@ from eval.metrics import (
 from eval.qa import QAItem, evidence_span
 from index.documents import SourceDocument
 from index.korean import tokenize
-from index.retriever import ScoredChunk
+from index.search import ScoredChunk
 
 RETRIEVAL_METHODS = ("hybrid", "bm25", "dense")
 RANK_DEPTH = 10

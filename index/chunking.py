@@ -112,3 +112,12 @@ def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
             break
         first, must_reach = _next_first(sentences, first, last, params), last
     return chunks
+
+
+def chunk_search_text(document: SourceDocument, chunk: Chunk) -> str:
+    """What is embedded and tokenised for a chunk: its document title and heading give it context."""
+    parts = [document.title]
+    if chunk.heading and chunk.heading != document.title:
+        parts.append(chunk.heading)
+    parts.append(chunk.text)
+    return "\n".join(parts)

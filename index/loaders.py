@@ -8,18 +8,14 @@ extension. Only plain text, which has no signature, is told apart by its name (`
 from __future__ import annotations
 
 import codecs
+import importlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.errors import InputError, MalformedFileError, RagError, UnsupportedFileError
 from index.formats.base import LoadedText
-from index.formats.hwp5 import load_hwp
-from index.formats.hwpx import load_hwpx
-from index.formats.pdf import load_pdf
 from index.formats.sniff import UNSUPPORTED, sniff_format
-from index.formats.webpage import load_html
-from index.formats.word import load_docx
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -58,14 +54,25 @@ def load_markdown(data: bytes, name: str) -> str:
     return _MD_EMPHASIS.sub("", text)
 
 
+def _on_first_use(module: str, function: str) -> Callable[[bytes, str], LoadedText]:
+    """A loader whose module (and parser library) is imported when a file of its format first comes: the PDF and
+    HTML libraries alone take half a second to import, which a server or a search would pay for nothing."""
+
+    def load(data: bytes, _name: str) -> LoadedText:
+        loaded: LoadedText = getattr(importlib.import_module(module), function)(data)
+        return loaded
+
+    return load
+
+
 LOADERS: dict[str, Callable[[bytes, str], LoadedText]] = {
     "txt": lambda data, name: LoadedText(decode_text(data, name), "txt"),
     "md": lambda data, name: LoadedText(load_markdown(data, name), "md"),
-    "hwp": lambda data, _: load_hwp(data),
-    "hwpx": lambda data, _: load_hwpx(data),
-    "pdf": lambda data, _: load_pdf(data),
-    "docx": lambda data, _: load_docx(data),
-    "html": lambda data, _: load_html(data),
+    "hwp": _on_first_use("index.formats.hwp5", "load_hwp"),
+    "hwpx": _on_first_use("index.formats.hwpx", "load_hwpx"),
+    "pdf": _on_first_use("index.formats.pdf", "load_pdf"),
+    "docx": _on_first_use("index.formats.word", "load_docx"),
+    "html": _on_first_use("index.formats.webpage", "load_html"),
 }
 SUFFIXES = {
     ".txt": "txt",

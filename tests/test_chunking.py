@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import ChunkingParams, Sentence, chunk_document, document_sentences
+from index.chunking import ChunkingParams, Sentence, chunk_document, chunk_search_text, document_sentences
 from index.documents import Chunk, SourceDocument
-from index.ingest import chunk_search_text, prepare_document
+from index.ingest import prepare_document
 from index.korean import get_kiwi
 from index.language import detect_language
 

@@ -17,7 +17,8 @@ from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from assistant.service import Assistant
 from index.embeddings import DEFAULT_MODEL, SentenceTransformerEmbeddings
-from index.retriever import HybridRetriever, SearchEngine
+from index.langchain_adapters import HybridRetriever, LangChainEmbeddings
+from index.search import SearchEngine
 from tests.conftest import MODEL_CACHE_DIR
 
 QUERY_KO = "경상북도 4차산업혁명 전략위원회"
@@ -34,8 +35,8 @@ class OfflineEmbeddings:
     """What both embeddings suites construct: the adapter over the offline model and the shared cache."""
 
     @property
-    def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
-        return SentenceTransformerEmbeddings
+    def embeddings_class(self) -> type[LangChainEmbeddings]:
+        return LangChainEmbeddings
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
@@ -58,9 +59,9 @@ class TestHybridRetrieverIntegration(RetrieversIntegrationTests):
 
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
-    def _seed_engine(cls, seed_assistant: Assistant) -> None:
+    def _seed_engine(cls, local_seed_assistant: Assistant) -> None:
         """Hand the suite's constructor params the engine over the seed index (29 chunks)."""
-        cls.engine = seed_assistant.engine
+        cls.engine = local_seed_assistant.engine
 
     @property
     def retriever_constructor(self) -> type[HybridRetriever]:
@@ -78,8 +79,8 @@ class TestHybridRetrieverIntegration(RetrieversIntegrationTests):
 # Beyond the suites: what the retriever's documents carry, and that the adapter's vectors mean something.
 
 
-def test_retriever_documents_are_cited_chunks_of_the_cleaned_text(seed_assistant: Assistant) -> None:
-    retriever = seed_assistant.retriever(k=4)
+def test_retriever_documents_are_cited_chunks_of_the_cleaned_text(local_seed_assistant: Assistant) -> None:
+    retriever = local_seed_assistant.retriever(k=4)
     documents = retriever.invoke(QUERY_KO)
     assert len(documents) == 4
     assert [d.metadata["rank"] for d in documents] == [1, 2, 3, 4]
@@ -90,15 +91,15 @@ def test_retriever_documents_are_cited_chunks_of_the_cleaned_text(seed_assistant
         meta = document.metadata
         assert document.id == meta["chunk_id"]
         assert {"doc_id", "source", "title", "published", "outlet", "start", "end", "lang"} <= set(meta)
-        source = seed_assistant.document(meta["doc_id"])
+        source = local_seed_assistant.document(meta["doc_id"])
         assert source.text[meta["start"] : meta["end"]] == document.page_content
     # The answer to the query (seed 000: the committee launched in 2017) is the top hit.
     assert documents[0].metadata["source"] == "000_6e031c1b1d43ca61.txt"
     assert "4차산업혁명 전략위원회" in documents[0].page_content
 
 
-def test_retriever_mode_and_k_override(seed_assistant: Assistant) -> None:
-    engine = seed_assistant.engine
+def test_retriever_mode_and_k_override(local_seed_assistant: Assistant) -> None:
+    engine = local_seed_assistant.engine
     bm25 = HybridRetriever(engine=engine, k=3, mode="bm25")
     dense = HybridRetriever(engine=engine, k=3, mode="dense")
     assert [d.id for d in bm25.invoke(QUERY_KO)] == [r.chunk.chunk_id for r in engine.search(QUERY_KO, 3, "bm25")]
@@ -110,7 +111,7 @@ def test_retriever_mode_and_k_override(seed_assistant: Assistant) -> None:
 
 
 def test_embeddings_are_normalised_and_multilingual(embedder: SentenceTransformerEmbeddings) -> None:
-    adapter = SentenceTransformerEmbeddings(**EMBEDDING_PARAMS)
+    adapter = LangChainEmbeddings(**EMBEDDING_PARAMS)
     assert adapter.client is embedder.client  # the shared, already loaded model
     query = adapter.embed_query("How much does the Gyeongbuk new electronics project cost?")
     passages = adapter.embed_documents(["경북도 신전자산업 육성 프로젝트 예산", "오늘 저녁 메뉴는 김치찌개입니다"])

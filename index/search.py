@@ -1,23 +1,19 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 (Kiwi morphemes) fused by reciprocal rank."""
+"""Hybrid search: dense (FAISS) and BM25 (Kiwi morphemes) fused by reciprocal rank (no LangChain here: the
+answerer, claim checker and CLI use it directly; `index/langchain_adapters.py` wraps it for LangChain)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import faiss
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
 
 from index.documents import Chunk, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions
-from index.store import IndexData
+from index.stores.base import IndexView
 
 MODES = ("hybrid", "dense", "bm25")
 CROSSLINGUAL_WEIGHT = 2.0
@@ -56,7 +52,7 @@ class SearchEngine:
 
     def __init__(
         self,
-        data: IndexData,
+        data: IndexView,
         embedder: SentenceTransformerEmbeddings,
         *,
         rrf_k: int = 60,
@@ -86,13 +82,6 @@ class SearchEngine:
             for row in doc_rows
         ]
         return np.array(sorted(rows), dtype=np.int64) if rows else None
-
-    def _dense_ranking(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        _, rows = self.data.vectors.search(vector[None, :].astype(np.float32), n, params=params)
-        return [int(r) for r in rows[0] if r >= 0]
 
     def _translation_bridge(self, ranking: list[int], main: str) -> list[int]:
         """Map each hit in a translated section to the chunk at the same relative place in the original.
@@ -129,18 +118,18 @@ class SearchEngine:
         allowed = self.region_rows(query) if region_filter else None
         lists: list[tuple[float, list[int]]] = []
         if mode in ("hybrid", "dense"):
-            lists.append((1.0, self._dense_ranking(vector, n, allowed)))
+            lists.append((1.0, self.data.dense_top(vector, n, allowed)))
             main = self.data.main_language
             if detect_language(query) != main:
                 main_rows = np.array(self.data.rows_by_lang.get(main, []), dtype=np.int64)
                 if allowed is not None:
                     main_rows = np.intersect1d(main_rows, allowed)
                 if len(main_rows):
-                    lists.append((CROSSLINGUAL_WEIGHT, self._dense_ranking(vector, n, main_rows)))
+                    lists.append((CROSSLINGUAL_WEIGHT, self.data.dense_top(vector, n, main_rows)))
                 lists.append((1.0, self._translation_bridge(lists[0][1], main)))
         if mode in ("hybrid", "bm25"):
             tokens = tokenize(query) + tokenize(" ".join(find_regions(query)))
-            lists.append((1.0, [row for row, _ in self.data.bm25.top(tokens, n, allowed)]))
+            lists.append((1.0, [row for row, _ in self.data.lexical_top(tokens, n, allowed)]))
         return lists
 
     def search(
@@ -171,40 +160,10 @@ class SearchEngine:
             for position, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + weight / (self.rrf_k + position + 1)
         best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
-        bm25_scores = self.data.bm25.scores(tokenize(query))
+        bm25_scores = self.data.lexical_scores(tokenize(query), best)
+        dense_scores = [None] * len(best) if vector is None else self.data.dense_scores(vector, best)
         results = []
-        for rank, row in enumerate(best, start=1):
+        for rank, (row, dense, bm25) in enumerate(zip(best, dense_scores, bm25_scores, strict=True), start=1):
             chunk = self.data.chunks[row]
-            dense = None if vector is None else float(np.dot(self.data.vectors.reconstruct(row), vector))
-            document = self.data.documents[chunk.doc_id]
-            results.append(ScoredChunk(chunk, document, rank, fused[row], dense, float(bm25_scores[row])))
+            results.append(ScoredChunk(chunk, self.data.documents[chunk.doc_id], rank, fused[row], dense, bm25))
         return results
-
-
-def to_langchain_document(result: ScoredChunk) -> Document:
-    """A LangChain document carrying the chunk text and every field a citation needs."""
-    metadata = result.as_dict()
-    text = metadata.pop("text")
-    metadata.update(
-        published=result.document.published,
-        outlet=result.document.outlet,
-        heading=result.chunk.heading,
-        lang=result.chunk.lang,
-    )
-    return Document(page_content=text, metadata=metadata, id=result.chunk.chunk_id)
-
-
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever over the index: dense + BM25 with reciprocal-rank fusion."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    engine: SearchEngine
-    k: int = Field(5, ge=1)
-    mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$")
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
-    ) -> list[Document]:
-        results = self.engine.search(query, self.k if k is None else k, self.mode)
-        return [to_langchain_document(r) for r in results]
