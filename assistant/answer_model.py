@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.short_answer import FEATURES as SHORT_ANSWER_FEATURES
+from index.bm25 import BM25_B, BM25_K1
 from index.errors import ModelUnavailableError
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
-BM25_K1 = 1.2
-BM25_B = 0.75
 
 FEATURES = (
     "cosine",

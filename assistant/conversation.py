@@ -8,9 +8,10 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -71,6 +72,21 @@ def validate_session_id(session_id: str) -> str:
     return session_id
 
 
+def turns_from_rows(rows: Iterable[Sequence[Any]]) -> list[Turn]:
+    """Turns from (question, query, answer, payload as JSON text, created) rows."""
+    return [Turn(question=q, query=qu, answer=a, payload=json.loads(p), created=c) for q, qu, a, p, c in rows]
+
+
+def summaries_from_rows(rows: Iterable[Sequence[Any]]) -> list[SessionSummary]:
+    """Summaries from (session id, turn count, last update, first question) rows."""
+    return [SessionSummary(session_id=s, turns=n, updated=u, first_question=f) for s, n, u, f in rows]
+
+
+def missing_session(session_id: str) -> NotFoundError:
+    """The error for a session that has no turns."""
+    return NotFoundError(f"No session {session_id!r}.")
+
+
 class SessionStore:
     """Bounded conversation histories in one SQLite file."""
 
@@ -121,13 +137,13 @@ class SessionStore:
                 "SELECT question, query, answer, payload, created FROM turns WHERE session_id = ? ORDER BY id",
                 (session_id,),
             ).fetchall()
-        return [Turn(question=q, query=qu, answer=a, payload=json.loads(p), created=c) for q, qu, a, p, c in rows]
+        return turns_from_rows(rows)
 
     def get(self, session_id: str) -> Session:
         """A whole session; NotFoundError when it has no turns."""
         turns = self.history(session_id)
         if not turns:
-            raise NotFoundError(f"No session {session_id!r}.")
+            raise missing_session(session_id)
         return Session(session_id=session_id, turns=turns)
 
     def list(self) -> list[SessionSummary]:
@@ -138,7 +154,7 @@ class SessionStore:
                 "(SELECT question FROM turns f WHERE f.session_id = t.session_id ORDER BY id LIMIT 1) "
                 "FROM turns t GROUP BY session_id ORDER BY MAX(created) DESC"
             ).fetchall()
-        return [SessionSummary(session_id=s, turns=n, updated=u, first_question=f) for s, n, u, f in rows]
+        return summaries_from_rows(rows)
 
     def delete(self, session_id: str) -> None:
         """Forget a session; NotFoundError when there is none."""
@@ -146,4 +162,4 @@ class SessionStore:
         with self._connection() as db:
             deleted = db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,)).rowcount
         if not deleted:
-            raise NotFoundError(f"No session {session_id!r}.")
+            raise missing_session(session_id)

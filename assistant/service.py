@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,18 +12,21 @@ from typing import TYPE_CHECKING
 from assistant.conversation import SessionStore, new_session_id, validate_session_id
 from assistant.settings import Settings
 from index.errors import InputError, NotFoundError
-from index.store import IndexData, load_index
+from index.store import LocalStore
+from index.stores.base import IndexView, Store
 
 # What only answering, searching or ingesting needs is imported where it is used: `rag show`, `rag sessions`
 # and the API's /health then start without langchain, the model or the answerer (see `Assistant`).
 if TYPE_CHECKING:
     from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
     from assistant.claims import ClaimCheck
+    from assistant.pg_sessions import PostgresSessionStore
     from index.chunking import ChunkingParams
     from index.documents import SourceDocument
     from index.embeddings import SentenceTransformerEmbeddings
     from index.ingest import IngestReport
-    from index.retriever import HybridRetriever, ScoredChunk, SearchEngine
+    from index.langchain_adapters import HybridRetriever
+    from index.search import ScoredChunk, SearchEngine
 
 
 def validate_query(text: str, settings: Settings, what: str = "question") -> str:
@@ -30,6 +34,8 @@ def validate_query(text: str, settings: Settings, what: str = "question") -> str
     stripped = (text or "").strip()
     if not stripped:
         raise InputError(f"The {what} is empty.")
+    if "\x00" in stripped:
+        raise InputError(f"The {what} holds a NUL character.")
     if len(stripped) > settings.max_query_chars:
         raise InputError(
             f"The {what} has {len(stripped)} characters; the limit is {settings.max_query_chars} (RAG_MAX_QUERY_CHARS)."
@@ -46,6 +52,9 @@ def validate_top_k(k: int | None, settings: Settings) -> int:
     return k
 
 
+RELOAD_CHECK_SECONDS = 0.5
+
+
 class Assistant:
     """Holds the model and the index (loaded once, lazily) and answers requests."""
 
@@ -53,10 +62,13 @@ class Assistant:
         self.settings = settings
         self._embedder: SentenceTransformerEmbeddings | None = None
         self._lock = threading.Lock()
-        self._index: IndexData | None = None
+        self._store: Store | None = None
+        self._index: IndexView | None = None
+        self._generation = ""  # the store's generation the loaded index is from
+        self._checked = 0.0  # when the store's generation was last read (time.monotonic)
         self._engine: SearchEngine | None = None
         self._answerer: ExtractiveAnswerer | None = None
-        self._sessions: SessionStore | None = None
+        self._sessions: SessionStore | PostgresSessionStore | None = None
 
     @property
     def embedder(self) -> SentenceTransformerEmbeddings:
@@ -64,7 +76,16 @@ class Assistant:
         if self._embedder is None:
             from index.embeddings import SentenceTransformerEmbeddings
 
-            self._embedder = SentenceTransformerEmbeddings.from_settings(self.settings)
+            s = self.settings
+            self._embedder = SentenceTransformerEmbeddings(
+                model=s.embedding_model,
+                cache_dir=s.resolved_model_cache_dir,
+                device=s.embedding_device,
+                backend=s.embedding_backend,
+                batch_size=s.embedding_batch_size,
+                query_prefix=s.query_prefix,
+                passage_prefix=s.passage_prefix,
+            )
         return self._embedder
 
     @embedder.setter
@@ -80,11 +101,32 @@ class Assistant:
         return ChunkingParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_sentences)
 
     @property
-    def index(self) -> IndexData:
-        """The loaded index (read from disk on first use)."""
+    def store(self) -> Store:
+        """Where the index lives: the local directory, or PostgreSQL with RAG_STORE=postgres."""
+        if self._store is None:
+            if self.settings.store == "postgres":
+                from index.stores.postgres import PostgresStore
+
+                assert self.settings.database_url is not None  # the settings' validator requires it
+                self._store = PostgresStore(self.settings.database_url, pool_size=self.settings.database_pool_size)
+            else:
+                self._store = LocalStore(self.settings.resolved_index_dir)
+        return self._store
+
+    @property
+    def index(self) -> IndexView:
+        """The loaded index (read on first use, and again once another process or worker has changed it:
+        the store's generation is read at most every `RELOAD_CHECK_SECONDS`)."""
         with self._lock:
+            now = time.monotonic()
+            if self._index is not None and now - self._checked >= RELOAD_CHECK_SECONDS:
+                self._checked = now
+                if self.store.generation() != self._generation:
+                    self._index = self._engine = self._answerer = None
             if self._index is None:
-                self._index = load_index(self.settings.resolved_index_dir, expected_model=self.settings.embedding_model)
+                generation = self.store.generation()
+                self._index = self.store.load(expected_model=self.settings.embedding_model)
+                self._generation, self._checked = generation, now
             return self._index
 
     def prefetch(self, model: bool = True) -> None:
@@ -115,31 +157,33 @@ class Assistant:
 
     @property
     def engine(self) -> SearchEngine:
-        """The search engine over the loaded index."""
-        if self._engine is None:
-            from index.retriever import SearchEngine
+        """The search engine over the loaded index (a new one when the index was reloaded)."""
+        index = self.index
+        if self._engine is None or self._engine.data is not index:
+            from index.search import SearchEngine
 
             s = self.settings
-            self._engine = SearchEngine(self.index, self.embedder, rrf_k=s.rrf_k, candidates=s.fusion_candidates)
+            self._engine = SearchEngine(index, self.embedder, rrf_k=s.rrf_k, candidates=s.fusion_candidates)
         return self._engine
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
-        """The extractive answerer over the search engine."""
-        if self._answerer is None:
+        """The extractive answerer over the search engine (a new one when the index was reloaded)."""
+        engine = self.engine
+        if self._answerer is None or self._answerer.engine is not engine:
             from assistant.answer import ExtractiveAnswerer
             from assistant.answer_model import load_answer_model
 
             s = self.settings
             model = load_answer_model(s.evidence_model) if s.evidence_model else None
             self._answerer = ExtractiveAnswerer(
-                self.engine, top_k=s.top_k, max_sentences=s.answer_max_sentences, model=model
+                engine, top_k=s.top_k, max_sentences=s.answer_max_sentences, model=model
             )
         return self._answerer
 
     def retriever(self, k: int | None = None, mode: str | None = None) -> HybridRetriever:
         """A LangChain retriever over the index."""
-        from index.retriever import HybridRetriever
+        from index.langchain_adapters import HybridRetriever
 
         return HybridRetriever(
             engine=self.engine, k=validate_top_k(k, self.settings), mode=mode or self.settings.retrieval_mode
@@ -159,7 +203,7 @@ class Assistant:
 
         report = ingest_paths(
             paths or [self.settings.seeds_dir],
-            index_dir=self.settings.resolved_index_dir,
+            store=self.store,
             embedder=self.embedder,
             params=self.chunking,
             max_file_bytes=self.settings.max_file_bytes,
@@ -177,8 +221,22 @@ class Assistant:
         return self.engine.search(query, validate_top_k(k, self.settings), mode or self.settings.retrieval_mode)
 
     @property
-    def sessions(self) -> SessionStore:
-        """The conversation store (opened on first use)."""
+    def sessions(self) -> SessionStore | PostgresSessionStore:
+        """The conversation store (opened on first use): SQLite under the data dir, or the shared database's
+        `rag_turns` table with RAG_STORE=postgres (every worker sees every session)."""
+        if self._sessions is None and self.settings.store == "postgres":
+            from assistant.pg_sessions import PostgresSessionStore
+            from index.stores.pg_schema import migrate
+            from index.stores.postgres import PostgresStore
+
+            store = self.store
+            assert isinstance(store, PostgresStore)
+            dimension = self.index.manifest.dimension if store.exists() else self.embedder.dimension
+            with store.connection() as conn:
+                migrate(conn, dimension)  # the sessions table may come before any index
+            sessions = PostgresSessionStore(store.pool, self.settings.max_history_turns)
+            with self._lock:
+                self._sessions = self._sessions or sessions
         with self._lock:
             if self._sessions is None:
                 self._sessions = SessionStore(self.settings.sessions_path, self.settings.max_history_turns)
@@ -261,7 +319,7 @@ class Assistant:
                 return document
         raise NotFoundError(f"No document {doc_id!r}. `rag search` shows the doc_id of each result.")
 
-    # --- Serving additions (used by assistant/api.py) ------------------------------------------------------
+    # --- Serving additions (used by assistant/api/) -------------------------------------------------------
 
     def with_top_k(self, top_k: int | None) -> Assistant:
         """An assistant that retrieves `top_k` chunks per question but shares this one's model, loaded index

@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(None, description="Index directory (default: <data_dir>/index).")
     model_cache_dir: Path | None = Field(None, description="Rebuilt models (default: <data_dir>/models).")
     seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="Corpus indexed by `rag ingest` with no path.")
+    store: Literal["local", "postgres"] = Field(
+        "local",
+        description="Where documents, chunks, vectors and sessions live: local (FAISS + BM25 files and SQLite under "
+        "data_dir, one machine) or postgres (PostgreSQL + pgvector at RAG_DATABASE_URL, shared by many workers).",
+    )
+    database_url: str | None = Field(
+        None, description="postgresql://user:password@host:port/database for RAG_STORE=postgres (`make pg-up`)."
+    )
+    database_pool_size: int = Field(4, ge=1, le=100, description="Connections each process keeps to PostgreSQL.")
 
     embedding_model: str = Field(
         DEFAULT_MODEL,
@@ -143,6 +152,8 @@ class Settings(BaseSettings):
             self.model_cache_dir = self.data_dir / "models"
         if self.chunk_max_chars < self.chunk_target_chars:
             raise ValueError("RAG_CHUNK_MAX_CHARS must be at least RAG_CHUNK_TARGET_CHARS")
+        if self.store == "postgres" and not self.database_url:
+            raise ValueError("RAG_STORE=postgres needs RAG_DATABASE_URL (`make pg-up` prints one)")
         return self
 
     @property
@@ -150,6 +161,16 @@ class Settings(BaseSettings):
         """The index directory (never None after validation)."""
         assert self.index_dir is not None
         return self.index_dir
+
+    @property
+    def index_location(self) -> str:
+        """Where the index lives, as a stable string: the resolved directory or the database (no credentials)."""
+        if self.store == "postgres":
+            from index.stores.base import describe_database
+
+            assert self.database_url is not None
+            return describe_database(self.database_url)
+        return str(self.resolved_index_dir.expanduser().resolve())
 
     @property
     def sessions_path(self) -> Path:

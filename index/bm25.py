@@ -7,11 +7,14 @@ from collections import Counter
 import numpy as np
 from scipy import sparse
 
+BM25_K1 = 1.2  # term-frequency saturation
+BM25_B = 0.75  # length normalisation
+
 
 class BM25Index:
     """BM25 scores of a query against every chunk; rebuilt from the stored token lists on load."""
 
-    def __init__(self, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, token_lists: list[list[str]], k1: float = BM25_K1, b: float = BM25_B) -> None:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
         rows, cols, tfs = [], [], []

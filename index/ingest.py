@@ -8,10 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from index.chunking import ChunkingParams, chunk_document
+from index.chunking import ChunkingParams, chunk_document, chunk_search_text
 from index.cleaning import clean_text
 from index.documents import Chunk, PageSpan, SectionSpan, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
@@ -21,17 +20,8 @@ from index.formats.provenance import cleaned_units
 from index.korean import tokenize
 from index.loaders import collect_files, load_document, supported_suffixes
 from index.metadata import extract_metadata
-from index.store import (
-    IndexData,
-    all_vectors,
-    empty_vectors,
-    index_exists,
-    load_index,
-    new_manifest,
-    save_index,
-)
-
-LOCK_TIMEOUT_SECONDS = 600
+from index.store import Manifest, new_manifest
+from index.stores.base import Change, NewDocument, Store
 
 
 @dataclass
@@ -113,38 +103,15 @@ def prepare_document(
     return PreparedDocument(document, chunks, cleaned.duplicates_removed)
 
 
-def chunk_search_text(document: SourceDocument, chunk: Chunk) -> str:
-    """What is embedded and tokenised for a chunk: its document title and heading give it context."""
-    parts = [document.title]
-    if chunk.heading and chunk.heading != document.title:
-        parts.append(chunk.heading)
-    parts.append(chunk.text)
-    return "\n".join(parts)
-
-
-def _empty_index(embedder: SentenceTransformerEmbeddings, params: ChunkingParams) -> IndexData:
+def new_index_manifest(embedder: SentenceTransformerEmbeddings, params: ChunkingParams) -> Manifest:
+    """The manifest of an index built from nothing with this embedder and chunking."""
     profile = embedder.profile
-    manifest = new_manifest(
+    return new_manifest(
         embedding_model=embedder.model,
         dimension=embedder.dimension,
         query_prefix=profile.query_prefix,
         passage_prefix=profile.passage_prefix,
         chunking=asdict(params),
-    )
-    return IndexData(manifest, {}, [], [], empty_vectors(embedder.dimension))
-
-
-def _without_documents(data: IndexData, doc_ids: set[str]) -> IndexData:
-    keep = [row for row, chunk in enumerate(data.chunks) if chunk.doc_id not in doc_ids]
-    vectors = empty_vectors(data.vectors.d)
-    if keep:
-        vectors.add(all_vectors(data.vectors)[keep])
-    return IndexData(
-        data.manifest,
-        {doc_id: doc for doc_id, doc in data.documents.items() if doc_id not in doc_ids},
-        [data.chunks[row] for row in keep],
-        [data.tokens[row] for row in keep],
-        vectors,
     )
 
 
@@ -164,14 +131,14 @@ def _read_sources(
     return prepared
 
 
-def add_documents(
-    data: IndexData,
+def plan_change(
+    documents: dict[str, SourceDocument],
     prepared: list[PreparedDocument],
     embedder: SentenceTransformerEmbeddings,
     progress: bool,
     replace: frozenset[str] = frozenset(),
-) -> tuple[IndexData, IngestReport]:
-    """Add prepared documents to an index in memory, embedding only the new chunks.
+) -> tuple[Change, IngestReport]:
+    """What adding prepared documents to an index holding `documents` changes, embedding only the new chunks.
 
     Documents are keyed by their content (a hash of the cleaned text): one already present is left alone.
     Other text under a file name that is already indexed is added beside the old version, with a warning,
@@ -179,7 +146,7 @@ def add_documents(
     """
     report = IngestReport()
     by_source: dict[str, set[str]] = {}
-    for doc_id, doc in data.documents.items():
+    for doc_id, doc in documents.items():
         by_source.setdefault(doc.source, set()).add(doc_id)
     fresh: list[PreparedDocument] = []
     replaced: set[str] = set()
@@ -188,7 +155,7 @@ def add_documents(
         older = by_source.get(doc.source, set()) - {doc.doc_id}
         if doc.source in replace:
             replaced |= older
-        if doc.doc_id in data.documents or any(f.document.doc_id == doc.doc_id for f in fresh):
+        if doc.doc_id in documents or any(f.document.doc_id == doc.doc_id for f in fresh):
             report.unchanged_documents += 1
             continue
         if older and doc.source not in replace:
@@ -199,32 +166,25 @@ def add_documents(
         fresh.append(item)
         by_source.setdefault(doc.source, set()).add(doc.doc_id)
         report.duplicates_removed += item.duplicates_removed
-    if replaced:
-        data = _without_documents(data, replaced)
-    new_chunks = [(item.document, chunk) for item in fresh for chunk in item.chunks]
-    texts = [chunk_search_text(doc, chunk) for doc, chunk in new_chunks]
-    vectors = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, data.vectors.d))
-    if len(vectors):
-        data.vectors.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    documents = dict(data.documents)
-    documents.update({item.document.doc_id: item.document for item in fresh})
-    data = IndexData(
-        data.manifest,
-        documents,
-        data.chunks + [chunk for _, chunk in new_chunks],
-        data.tokens + [tokenize(text) for text in texts],
-        data.vectors,
-    )
+    texts = [chunk_search_text(item.document, chunk) for item in fresh for chunk in item.chunks]
+    vectors = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
+    tokens = [tokenize(text) for text in texts]
+    change = Change(removed=replaced)
+    start = 0
+    for item in fresh:
+        end = start + len(item.chunks)
+        change.added.append(NewDocument(item.document, item.chunks, vectors[start:end], tokens[start:end]))
+        start = end
     report.added_documents = len(fresh)
-    report.added_chunks = len(new_chunks)
+    report.added_chunks = len(texts)
     report.replaced_documents = len(replaced)
-    return data, report
+    return change, report
 
 
 def ingest_paths(
     paths: list[Path],
     *,
-    index_dir: Path,
+    store: Store,
     embedder: SentenceTransformerEmbeddings,
     params: ChunkingParams,
     max_file_bytes: int,
@@ -232,7 +192,7 @@ def ingest_paths(
     progress: bool = True,
     replace: list[str] | None = None,
 ) -> IngestReport:
-    """Index the files under `paths` into `index_dir` (created, extended, or rebuilt from scratch). A file
+    """Index the files under `paths` into `store` (created, extended, or rebuilt from scratch). A file
     named in `replace` replaces the indexed documents of the same name (an intentional new version)."""
     started = time.perf_counter()
     files = collect_files(paths)
@@ -243,29 +203,22 @@ def ingest_paths(
     missing = sorted(set(replace or []) - {p.name for p in files})
     if missing:
         raise InputError(f"--replace {missing[0]}: no file of that name among the files to ingest.")
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir) + ".lock")
-    try:
-        with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
-            if rebuild or not index_exists(index_dir):
-                data = _empty_index(embedder, params)
-            else:
-                data = load_index(index_dir, expected_model=embedder.model)
-                if data.manifest.chunking != asdict(params):
-                    raise InputError(
-                        f"The index was chunked with {data.manifest.chunking}, the settings now say "
-                        f"{asdict(params)}. Run `rag ingest --rebuild`."
-                    )
-            read_report = IngestReport()
-            prepared = _read_sources(files, params, max_file_bytes, read_report, progress)
-            data, report = add_documents(data, prepared, embedder, progress, frozenset(replace or []))
-            report.errors = read_report.errors
-            if not data.documents:
-                raise InputError("Nothing could be indexed: " + " ".join(report.errors))
-            if report.added_documents or report.replaced_documents or rebuild or not index_exists(index_dir):
-                save_index(index_dir, data)
-    except Timeout as exc:
-        raise InputError(f"Another ingest holds {lock.lock_file}; try again when it has finished.") from exc
+    with store.writing():
+        base = None if rebuild or not store.exists() else store.load(expected_model=embedder.model)
+        if base is not None and base.manifest.chunking != asdict(params):
+            raise InputError(
+                f"The index was chunked with {base.manifest.chunking}, the settings now say "
+                f"{asdict(params)}. Run `rag ingest --rebuild`."
+            )
+        read_report = IngestReport()
+        prepared = _read_sources(files, params, max_file_bytes, read_report, progress)
+        known = base.documents if base is not None else {}
+        change, report = plan_change(known, prepared, embedder, progress, frozenset(replace or []))
+        report.errors = read_report.errors
+        if not (set(known) - change.removed) and not change.added:
+            raise InputError("Nothing could be indexed: " + " ".join(report.errors))
+        manifest = base.manifest if base is not None else new_index_manifest(embedder, params)
+        data = store.apply(base, manifest, change, rebuild) if change or base is None else base
     report.documents = len(data.documents)
     report.chunks = len(data.chunks)
     report.seconds = round(time.perf_counter() - started, 2)

@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -18,11 +20,15 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from index.bm25 import BM25Index
+from index.chunking import chunk_search_text
 from index.documents import Chunk, SourceDocument
-from index.errors import IndexUnavailableError
+from index.errors import IndexUnavailableError, InputError
+from index.korean import ANALYSER, tokenize
+from index.stores.base import Change, IndexView, Rows
 
 # 2: documents carry their format, file hash and page/section map, chunks their pages/sections. Version 1
 # indexes hold only plain text, whose records read as version 2 ones without a map, so they still load.
@@ -31,6 +37,7 @@ READABLE_FORMAT_VERSIONS = (1, 2)
 CURRENT = "CURRENT"
 FILES = ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "dense.faiss")
 REBUILD_HINT = "Run `rag ingest --rebuild` to build it again from the documents."
+LOCK_TIMEOUT_SECONDS = 600
 
 
 class Manifest(BaseModel):
@@ -49,31 +56,47 @@ class Manifest(BaseModel):
     created_at: str
     versions: dict[str, str]
     checksums: dict[str, str] = {}
+    analyser: str = ""  # what made the BM25 tokens (`index.korean.ANALYSER`); empty in older indexes
 
 
 @dataclass
-class IndexData:
-    """Everything a loaded index holds, in memory."""
+class IndexData(Rows):
+    """The local index, in memory: FAISS vectors and BM25 over the stored tokens (an `IndexView`)."""
 
-    manifest: Manifest
-    documents: dict[str, SourceDocument]
-    chunks: list[Chunk]
     tokens: list[list[str]]
     vectors: faiss.Index
     bm25: BM25Index = field(init=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.bm25 = BM25Index(self.tokens)
-        self.rows_by_doc: dict[str, list[int]] = {}
-        self.rows_by_lang: dict[str, list[int]] = {}
-        for row, chunk in enumerate(self.chunks):
-            self.rows_by_doc.setdefault(chunk.doc_id, []).append(row)
-            self.rows_by_lang.setdefault(chunk.lang, []).append(row)
 
-    @property
-    def main_language(self) -> str:
-        """The language most chunks are in."""
-        return max(self.rows_by_lang, key=lambda lang: len(self.rows_by_lang[lang]), default="ko")
+    def dense_top(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[int]:
+        """The n rows closest to a normalised query vector (exact inner product), among `allowed` if given."""
+        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        _, rows = self.vectors.search(vector[None, :].astype(np.float32), n, params=params)
+        return [int(r) for r in rows[0] if r >= 0]
+
+    def dense_scores(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        """The cosine of each row's vector with the query vector."""
+        return [float(np.dot(self.vectors.reconstruct(row), vector)) for row in rows]
+
+    def lexical_top(self, tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The n best (row, BM25 score) pairs with a positive score, among `allowed` rows if given."""
+        return self.bm25.top(tokens, n, allowed)
+
+    def lexical_scores(self, tokens: list[str], rows: list[int]) -> list[float]:
+        """The BM25 score of each row for the query tokens."""
+        scores = self.bm25.scores(tokens)
+        return [float(scores[row]) for row in rows]
+
+    def idf(self, term: str) -> float:
+        """The inverse document frequency of a term over the chunks."""
+        return self.bm25.idf(term)
+
+    def knows(self, term: str) -> bool:
+        """True when some chunk holds the term."""
+        return term in self.bm25.vocabulary
 
 
 def package_versions() -> dict[str, str]:
@@ -107,6 +130,7 @@ def new_manifest(
         chunks=0,
         created_at="",
         versions=package_versions(),
+        analyser=ANALYSER,
     )
 
 
@@ -236,7 +260,71 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
         raise IndexUnavailableError(f"The index in {generation} cannot be read ({exc}). {REBUILD_HINT}") from exc
     if not (len(chunks) == len(tokens) == vectors.ntotal == manifest.chunks) or vectors.d != manifest.dimension:
         raise IndexUnavailableError(f"The index in {generation} is inconsistent. {REBUILD_HINT}")
-    return IndexData(manifest, {d.doc_id: d for d in documents}, chunks, tokens, vectors)
+    by_id = {d.doc_id: d for d in documents}
+    if manifest.analyser != ANALYSER:  # search tokens of another analyser would miss the query's tokens
+        tokens = [tokenize(chunk_search_text(by_id[chunk.doc_id], chunk)) for chunk in chunks]
+    return IndexData(manifest, by_id, chunks, tokens, vectors)
+
+
+class LocalStore:
+    """The index as files in one directory (see the module docstring), written by one process at a time: the
+    writers hold a file lock beside the directory."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+
+    def exists(self) -> bool:
+        """True when a generation is live."""
+        return index_exists(self.index_dir)
+
+    def load(self, expected_model: str | None = None) -> IndexData:
+        """The live generation, verified (see `load_index`)."""
+        return load_index(self.index_dir, expected_model=expected_model)
+
+    def generation(self) -> str:
+        """The live generation's name ("" when there is none)."""
+        pointer = self.index_dir / CURRENT
+        try:
+            return pointer.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the directory's writer lock (an `InputError` when another ingest keeps it for ten minutes)."""
+        self.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.index_dir) + ".lock")
+        try:
+            with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
+                yield
+        except Timeout as exc:
+            raise InputError(f"Another ingest holds {lock.lock_file}; try again when it has finished.") from exc
+
+    def apply(self, base: IndexView | None, manifest: Manifest, change: Change, rebuild: bool) -> IndexData:
+        """Remove and add documents in memory, then write the result as a new generation."""
+        if base is None or rebuild:
+            data = IndexData(manifest, {}, [], [], empty_vectors(manifest.dimension))
+        else:
+            assert isinstance(base, IndexData), "a local store extends a local index"
+            data = base
+        keep = [row for row, chunk in enumerate(data.chunks) if chunk.doc_id not in change.removed]
+        vectors = empty_vectors(manifest.dimension)
+        kept_vectors = all_vectors(data.vectors)[keep]
+        added_vectors = [np.asarray(new.vectors, dtype=np.float32) for new in change.added if len(new.chunks)]
+        for block in [kept_vectors, *added_vectors]:
+            if len(block):
+                vectors.add(np.ascontiguousarray(block))
+        documents = {doc_id: doc for doc_id, doc in data.documents.items() if doc_id not in change.removed}
+        documents.update({new.document.doc_id: new.document for new in change.added})
+        data = IndexData(
+            manifest,
+            documents,
+            [data.chunks[row] for row in keep] + [chunk for new in change.added for chunk in new.chunks],
+            [data.tokens[row] for row in keep] + [tokens for new in change.added for tokens in new.tokens],
+            vectors,
+        )
+        save_index(self.index_dir, data)
+        return data
 
 
 def empty_vectors(dimension: int) -> faiss.Index:

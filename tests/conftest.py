@@ -20,6 +20,8 @@ from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from index.embeddings import SentenceTransformerEmbeddings
 
+pytest_plugins = ["tests.pg_fixture"]
+
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 # The rebuilt model is cached next to the project's own index so every test run (and `make serve`) shares it.
 MODEL_CACHE_DIR = PROJECT_ROOT / ".rag" / "models"
@@ -49,9 +51,27 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTr
 
 
 @pytest.fixture(scope="session")
-def seed_assistant(seed_settings: Settings) -> Assistant:
-    """A read-only assistant over the seed index; tests must not ingest into it."""
+def local_seed_assistant(seed_settings: Settings) -> Assistant:
+    """A read-only assistant over the local seed index; tests must not ingest into it."""
     return Assistant(seed_settings)
+
+
+@pytest.fixture(scope="session")
+def pg_seed_assistant(pg_url: str, local_seed_assistant: Assistant) -> Assistant:
+    """A read-only assistant over the seeds ingested into PostgreSQL + pgvector (a database of their own)."""
+    from tests.pg_fixture import fresh_database  # imported once pytest has registered the plugin module
+
+    url = fresh_database(pg_url, "seeds")
+    assistant = Assistant(make_settings(local_seed_assistant.settings.data_dir, store="postgres", database_url=url))
+    assistant.ingest(progress=False)
+    return assistant
+
+
+@pytest.fixture(scope="session", params=["local", "postgres"])
+def seed_assistant(request: pytest.FixtureRequest) -> Assistant:
+    """A read-only assistant over the seed index in each store (the local files, and PostgreSQL); tests must
+    not ingest into it."""
+    return request.getfixturevalue("local_seed_assistant" if request.param == "local" else "pg_seed_assistant")
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_bm25_search_needs_no_model(runs: dict[str, subprocess.CompletedProcess[
 
 def test_health_names_the_index_it_serves(live_server: LiveServer) -> None:
     health = probe(live_server.url)
-    assert health is not None and health["index_id"] == index_id(live_server.data_dir / "index")
+    assert health is not None and health["index_id"] == index_id(str((live_server.data_dir / "index").resolve()))
     assert httpx.get(f"{live_server.url}/health").json()["index_id"] == health["index_id"]
 
 

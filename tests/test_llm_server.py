@@ -300,9 +300,9 @@ def test_korean_follow_up_finds_its_evidence_with_the_llm_configured(llm_assista
 
 @needs_llama
 @pytest.mark.slow
-def test_claim_explanation_keeps_the_rule_verdict(llm_assistant: Assistant, seed_assistant: Assistant) -> None:
+def test_claim_explanation_keeps_the_rule_verdict(llm_assistant: Assistant, local_seed_assistant: Assistant) -> None:
     claim = "Daegu completed its vehicle proving ground in 2012."
-    rules = seed_assistant.check(claim)  # no LLM
+    rules = local_seed_assistant.check(claim)  # no LLM
     explained = llm_assistant.check(claim)
     assert rules.verdict == explained.verdict == "contradicted" and explained.evidence
     assert [c.quote for c in explained.evidence] == [c.quote for c in rules.evidence]

@@ -14,7 +14,7 @@ from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, MalformedFileError, RagError, UnsupportedFileError
 from index.ingest import ingest_paths, prepare_document
 from index.loaders import collect_files, decode_text, load_bytes, load_file, supported_suffixes
-from index.store import load_index
+from index.store import LocalStore, load_index
 
 KOREAN = "경상북도는 4차산업혁명을 선도한다.\n광주는 인공지능 단지를 조성한다."
 LIMIT = 1_000_000
@@ -170,7 +170,7 @@ def test_a_folder_without_supported_files_is_an_input_error(
     with pytest.raises(InputError, match=r"No \.docx, \.htm, \.html, \.hwp, \.hwpx, \.md, \.pdf, \.txt files"):
         ingest_paths(
             [tmp_path / "docs"],
-            index_dir=tmp_path / "index",
+            store=LocalStore(tmp_path / "index"),
             embedder=embedder,
             params=ChunkingParams(),
             max_file_bytes=LIMIT,
@@ -190,7 +190,7 @@ def test_ingest_reports_bad_files_and_indexes_the_good_ones(
     (docs / "empty.txt").write_bytes(b"")
     report = ingest_paths(
         [docs],
-        index_dir=tmp_path / "index",
+        store=LocalStore(tmp_path / "index"),
         embedder=embedder,
         params=ChunkingParams(),
         max_file_bytes=1000,
@@ -214,7 +214,7 @@ def test_ingest_of_only_bad_files_fails_and_writes_nothing(
     with pytest.raises(RagError, match=r"Nothing could be indexed: binary\.txt"):
         ingest_paths(
             [bad],
-            index_dir=tmp_path / "index",
+            store=LocalStore(tmp_path / "index"),
             embedder=embedder,
             params=ChunkingParams(),
             max_file_bytes=LIMIT,

@@ -18,15 +18,17 @@ import pytest
 from pydantic import PrivateAttr
 
 from assistant.settings import Settings
-from index.chunking import ChunkingParams
+from index.chunking import ChunkingParams, chunk_search_text
 from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import IndexUnavailableError, InputError
-from index.ingest import IngestReport, chunk_search_text, ingest_paths
+from index.ingest import IngestReport, ingest_paths
+from index.korean import ANALYSER, tokenize
 from index.store import (
     CURRENT,
     FILES,
     REBUILD_HINT,
     IndexData,
+    LocalStore,
     all_vectors,
     current_generation,
     index_exists,
@@ -84,7 +86,7 @@ def _ingest(
 ) -> IngestReport:
     return ingest_paths(
         paths,
-        index_dir=settings.resolved_index_dir,
+        store=LocalStore(settings.resolved_index_dir),
         embedder=embedder,
         params=params or _params(settings),
         max_file_bytes=settings.max_file_bytes,
@@ -309,6 +311,25 @@ def test_loading_with_another_embedding_model_asks_for_a_rebuild(
     assert "rag ingest --rebuild" in message
     assert embedder.model in message and "intfloat/multilingual-e5-base" in message
     assert caught.value.status_code == 503
+
+
+def test_tokens_made_by_another_analyser_are_made_again_on_load(seed_copy: Settings) -> None:
+    """An index written by another Kiwi configuration (or before the manifest named it) is searched with this
+    analyser's tokens, not with stored ones the queries' tokens would miss."""
+    index_dir = seed_copy.resolved_index_dir
+    generation = current_generation(index_dir)
+    assert generation is not None
+    fresh = load_index(index_dir)
+    assert fresh.manifest.analyser == ANALYSER
+    stale_tokens = b"".join(json.dumps([f"stale{row}"]).encode() + b"\n" for row in range(len(fresh.chunks)))
+    _rewrite_with_checksum(generation, "tokens.jsonl", stale_tokens)
+    assert load_index(index_dir).tokens[0] == ["stale0"]  # same analyser: the stored tokens are used as they are
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    manifest["analyser"] = "kiwi-cong-with-dictionaries"
+    (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    reloaded = load_index(index_dir)
+    assert reloaded.tokens == fresh.tokens
+    assert reloaded.bm25.top(tokenize("디지털 오픈랩 사업비"), 1)
 
 
 def _truncate(path: Path) -> None:
