@@ -113,6 +113,11 @@ class Assistant:
                 self._store = LocalStore(self.settings.resolved_index_dir)
         return self._store
 
+    def close(self) -> None:
+        """Release the store's connections (at server shutdown; the object stays usable)."""
+        if self._store is not None:
+            self._store.close()
+
     @property
     def index(self) -> IndexView:
         """The loaded index (read on first use, and again once another process or worker has changed it:

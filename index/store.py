@@ -326,6 +326,9 @@ class LocalStore:
         save_index(self.index_dir, data)
         return data
 
+    def close(self) -> None:
+        """Nothing to release: the index is files and memory."""
+
 
 def empty_vectors(dimension: int) -> faiss.Index:
     """An exact inner-product index (cosine on normalised vectors)."""

@@ -57,14 +57,15 @@ def local_seed_assistant(seed_settings: Settings) -> Assistant:
 
 
 @pytest.fixture(scope="session")
-def pg_seed_assistant(pg_url: str, local_seed_assistant: Assistant) -> Assistant:
+def pg_seed_assistant(pg_url: str, local_seed_assistant: Assistant) -> Iterator[Assistant]:
     """A read-only assistant over the seeds ingested into PostgreSQL + pgvector (a database of their own)."""
     from tests.pg_fixture import fresh_database  # imported once pytest has registered the plugin module
 
     url = fresh_database(pg_url, "seeds")
     assistant = Assistant(make_settings(local_seed_assistant.settings.data_dir, store="postgres", database_url=url))
     assistant.ingest(progress=False)
-    return assistant
+    yield assistant
+    assistant.close()
 
 
 @pytest.fixture(scope="session", params=["local", "postgres"])
@@ -94,6 +95,7 @@ class LiveServer:
     url: str
     data_dir: Path
     log: Path
+    process: subprocess.Popen
 
 
 def free_port() -> int:
@@ -146,7 +148,7 @@ def running_server(root: Path, seed_settings: Settings, **env_extra: str) -> Ite
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(url, process, log)
-        yield LiveServer(url, data_dir, log)
+        yield LiveServer(url, data_dir, log, process)
     finally:
         process.terminate()
         try:

@@ -7,11 +7,14 @@ fixture (tests/conftest.py); this module covers what only a shared store has.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -42,6 +45,20 @@ def pg_settings(tmp_path: Path, pg_url: str, request: pytest.FixtureRequest) -> 
     return make_settings(tmp_path / "data", store="postgres", database_url=fresh_database(pg_url, name))
 
 
+@pytest.fixture
+def open_assistant() -> Iterator[Callable[[Settings], Assistant]]:
+    """Makes the test's assistants; their connection pools are closed at its end."""
+    made: list[Assistant] = []
+
+    def make(settings: Settings) -> Assistant:
+        made.append(Assistant(settings))
+        return made[-1]
+
+    yield make
+    for assistant in made:
+        assistant.close()
+
+
 def test_lexical_and_dense_scores_match_the_local_store(
     pg_seed_assistant: Assistant, local_seed_assistant: Assistant
 ) -> None:
@@ -59,8 +76,10 @@ def test_lexical_and_dense_scores_match_the_local_store(
     assert not shared.knows("없는낱말") and shared.idf("없는낱말") == pytest.approx(local.idf("없는낱말"))
 
 
-def test_a_document_ingested_by_one_process_is_searched_by_another(pg_settings: Settings, tmp_path: Path) -> None:
-    writer, reader = Assistant(pg_settings), Assistant(pg_settings)
+def test_a_document_ingested_by_one_process_is_searched_by_another(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings, tmp_path: Path
+) -> None:
+    writer, reader = open_assistant(pg_settings), open_assistant(pg_settings)
     writer.ingest(progress=False)
     assert len(reader.index.documents) == 5
     new = tmp_path / "sejong.txt"
@@ -77,8 +96,10 @@ def test_a_document_ingested_by_one_process_is_searched_by_another(pg_settings: 
     ]
 
 
-def test_replacing_a_file_swaps_its_document_in_one_transaction(pg_settings: Settings, tmp_path: Path) -> None:
-    assistant = Assistant(pg_settings)
+def test_replacing_a_file_swaps_its_document_in_one_transaction(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings, tmp_path: Path
+) -> None:
+    assistant = open_assistant(pg_settings)
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "note.txt").write_text("세종시 메모\n\n" + NEW_TEXT, encoding="utf-8")
@@ -90,8 +111,10 @@ def test_replacing_a_file_swaps_its_document_in_one_transaction(pg_settings: Set
     assert "150대" in document.text and "120대" not in document.text
 
 
-def test_kill_9_during_an_ingest_leaves_every_document_whole(pg_settings: Settings, tmp_path: Path) -> None:
-    Assistant(pg_settings).ingest(progress=False)
+def test_kill_9_during_an_ingest_leaves_every_document_whole(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings, tmp_path: Path
+) -> None:
+    open_assistant(pg_settings).ingest(progress=False)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for n in range(8):
@@ -107,7 +130,7 @@ def test_kill_9_during_an_ingest_leaves_every_document_whole(pg_settings: Settin
     time.sleep(4.0)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-    index = Assistant(pg_settings).index  # loads: every document has all its chunks, or is absent
+    index = open_assistant(pg_settings).index  # loads: every document has all its chunks, or is absent
     for doc_id, rows in index.rows_by_doc.items():
         assert [index.chunks[r].chunk_id for r in rows] == [f"{doc_id}:{i:04d}" for i in range(len(rows))]
     assert 5 <= len(index.documents) <= 13
@@ -116,8 +139,10 @@ def test_kill_9_during_an_ingest_leaves_every_document_whole(pg_settings: Settin
     assert json.loads(done.stdout)["documents"] == 13  # the writer lock of the killed process was released
 
 
-def test_two_servers_on_one_database_share_uploads(pg_settings: Settings, tmp_path: Path) -> None:
-    Assistant(pg_settings).ingest(progress=False)
+def test_two_servers_on_one_database_share_uploads_and_survive_a_kill_9(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings, tmp_path: Path
+) -> None:
+    open_assistant(pg_settings).ingest(progress=False)
     env = {"RAG_STORE": "postgres", "RAG_DATABASE_URL": str(pg_settings.database_url)}
     seeds = make_settings(pg_settings.data_dir, seeds_dir=SEEDS_DIR)
     with running_server(tmp_path / "a", seeds, **env) as first, running_server(tmp_path / "b", seeds, **env) as second:
@@ -134,20 +159,56 @@ def test_two_servers_on_one_database_share_uploads(pg_settings: Settings, tmp_pa
         assert answer["short_answer"] == "1,870억원"
         assert answer["citations"][0]["source"] == "sejong.txt"
 
+        # kill -9 the first server while it indexes a long upload: the second keeps serving, every document in
+        # the database is whole, and the dead writer's lock does not block the next upload.
+        long_text = "".join(f"도시 {n}의 교통 계획은 {n}억원 규모다.\n" for n in range(3000))
+        sender = threading.Thread(target=_post_quietly, args=(f"{first.url}/api/documents", "long.txt", long_text))
+        sender.start()
+        time.sleep(1.0)
+        first.process.kill()
+        first.process.wait(timeout=30)
+        sender.join(timeout=30)
+        assert httpx.get(f"{second.url}/health", timeout=10).json()["status"] == "ok"
+        index = open_assistant(pg_settings).index
+        for doc_id, rows in index.rows_by_doc.items():
+            assert [index.chunks[r].chunk_id for r in rows] == [f"{doc_id}:{i:04d}" for i in range(len(rows))]
+        again = httpx.post(
+            f"{second.url}/api/documents",
+            files={
+                "file": (
+                    "gimhae.txt",
+                    "김해시 공항 계획\n\n김해시는 공항 확장에 300억원을 쓴다.\n".encode(),
+                    "text/plain",
+                )
+            },
+            timeout=120,
+        )
+        assert again.status_code == 201, again.text
 
-def test_an_unreachable_database_is_a_clear_503(tmp_path: Path) -> None:
+
+def _post_quietly(url: str, name: str, text: str) -> None:
+    """Upload a file, ignoring the failure when the server dies meanwhile."""
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(url, files={"file": (name, text.encode(), "text/plain")}, timeout=120)
+
+
+def test_an_unreachable_database_is_a_clear_503(
+    open_assistant: Callable[[Settings], Assistant], tmp_path: Path
+) -> None:
     url = "postgresql://nobody:secret@127.0.0.1:9/none"
     settings = make_settings(tmp_path, store="postgres", database_url=url)
     with pytest.raises(
         IndexUnavailableError, match=r"Cannot use the PostgreSQL database at postgresql://127\.0\.0\.1:9"
     ) as caught:
-        Assistant(settings).index  # noqa: B018
+        open_assistant(settings).index  # noqa: B018
     assert caught.value.status_code == 503 and "secret" not in str(caught.value)
 
 
-def test_an_empty_database_says_how_to_build_the_index(pg_settings: Settings) -> None:
+def test_an_empty_database_says_how_to_build_the_index(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings
+) -> None:
     with pytest.raises(IndexUnavailableError, match="rag ingest"):
-        Assistant(pg_settings).index  # noqa: B018
+        open_assistant(pg_settings).index  # noqa: B018
 
 
 def test_postgres_settings_need_a_database_url() -> None:

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(warm_up, assistant)
         yield
+        assistant.close()
 
     app = FastAPI(
         title="정책톡 policy-rag API",

@@ -113,6 +113,9 @@ class Store(Protocol):
     def apply(self, base: IndexView | None, manifest: Manifest, change: Change, rebuild: bool) -> IndexView:
         """Commit `change` on top of `base` (None or `rebuild`: start from nothing) and return the new view."""
 
+    def close(self) -> None:
+        """Release connections (views loaded before stop ranking)."""
+
 
 def describe_database(url: str) -> str:
     """The server and database a PostgreSQL URL points at, without user or password (for messages and ids)."""

@@ -170,6 +170,12 @@ class PostgresStore:
                         self._bump(conn)
         return self.load()
 
+    def close(self) -> None:
+        """Close the connection pool (a later use opens a new one)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
     @staticmethod
     def _delete(conn: psycopg.Connection, doc_ids: set[str]) -> None:
         if doc_ids:
