@@ -63,4 +63,5 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 clean:
+	-test -x $(BIN)/python && $(BIN)/python -m index.stores.pg_server down --data-dir .rag/pg
 	rm -rf $(VENV) .rag .pytest_cache .ruff_cache
