@@ -477,7 +477,10 @@ def serve(
         import uvicorn
 
         settings = _settings()
-        if not _assistant().store.exists():
+        probe = _assistant()
+        exists = probe.store.exists()
+        probe.close()  # the server opens its own connections
+        if not exists:
             err.print(
                 f"[yellow]warning:[/yellow] no index at {settings.index_location}; run `rag ingest` "
                 "(or upload documents in the UI)."

@@ -87,7 +87,22 @@ def missing_session(session_id: str) -> NotFoundError:
     return NotFoundError(f"No session {session_id!r}.")
 
 
-class SessionStore:
+class SessionReads:
+    """What every session store derives from its `history`."""
+
+    def history(self, session_id: str) -> list[Turn]:
+        """The session's turns, oldest first (empty for a new session)."""
+        raise NotImplementedError
+
+    def get(self, session_id: str) -> Session:
+        """A whole session; NotFoundError when it has no turns."""
+        turns = self.history(session_id)
+        if not turns:
+            raise missing_session(session_id)
+        return Session(session_id=session_id, turns=turns)
+
+
+class SessionStore(SessionReads):
     """Bounded conversation histories in one SQLite file."""
 
     def __init__(self, path: Path, max_turns: int = 20) -> None:
@@ -138,13 +153,6 @@ class SessionStore:
                 (session_id,),
             ).fetchall()
         return turns_from_rows(rows)
-
-    def get(self, session_id: str) -> Session:
-        """A whole session; NotFoundError when it has no turns."""
-        turns = self.history(session_id)
-        if not turns:
-            raise missing_session(session_id)
-        return Session(session_id=session_id, turns=turns)
 
     def list(self) -> list[SessionSummary]:
         """Every session, most recently used first."""

@@ -6,7 +6,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from assistant.conversation import (
-    Session,
+    SessionReads,
     SessionSummary,
     Turn,
     missing_session,
@@ -21,7 +21,7 @@ from index.errors import InputError
 _LOCK_SPACE = 7_262_002
 
 
-class PostgresSessionStore:
+class PostgresSessionStore(SessionReads):
     """Bounded conversation histories in the `rag_turns` table (created by `index.stores.pg_schema.migrate`).
 
     `created` is the database server's clock, so that every worker stamps turns on the same clock.
@@ -60,13 +60,6 @@ class PostgresSessionStore:
                 (session_id,),
             ).fetchall()
         return turns_from_rows(rows)
-
-    def get(self, session_id: str) -> Session:
-        """A whole session; NotFoundError when it has no turns."""
-        turns = self.history(session_id)
-        if not turns:
-            raise missing_session(session_id)
-        return Session(session_id=session_id, turns=turns)
 
     def list(self) -> list[SessionSummary]:
         """Every session, most recently used first."""

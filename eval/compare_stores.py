@@ -1,8 +1,8 @@
 """Do the local store and the PostgreSQL store give the same results? Top-5 agreement and QA metrics side by side.
 
     python eval/compare_stores.py --database-url postgresql://…/db                       # the seeds QA set
-    python eval/compare_stores.py --database-url … --qa ../shared/dev/korquad/qa.jsonl \\
-        --qa ../shared/dev/korquad/unanswerable.jsonl --corpus ../shared/dev/korquad/corpus --split test
+    python eval/compare_stores.py --database-url … --qa DEV/qa.jsonl --qa DEV/unanswerable.jsonl \\
+        --corpus DEV/corpus --split test                    # a development set (DEV: its folder)
 
 The corpus is indexed in both stores (the database is rebuilt from it: give it a database of its own). Writes
 `eval/reports/stores-<corpus>.md` (or `--out`) and prints it.

@@ -7,11 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +27,24 @@ pytest_plugins = ["tests.pg_fixture"]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 # The rebuilt model is cached next to the project's own index so every test run (and `make serve`) shares it.
 MODEL_CACHE_DIR = PROJECT_ROOT / ".rag" / "models"
+
+
+def run_concurrently(work: Callable[[Any, int], None], targets: list[Any]) -> list[BaseException]:
+    """Run `work(target, n)` for every target in its own thread; the exceptions they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(target: Any, n: int) -> None:
+        try:
+            work(target, n)
+        except BaseException as exc:  # reported to the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(t, n)) for n, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -1,9 +1,9 @@
-"""Sessions in SQLite and follow-up questions rewritten from the conversation history."""
+"""SQLite sessions under concurrent writers, and follow-up questions rewritten from the conversation history
+(the session store contract, for SQLite and PostgreSQL alike, is tested in tests/test_pg_sessions.py)."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,62 +11,22 @@ import pytest
 from assistant.condense import condense, is_follow_up, key_terms
 from assistant.conversation import SessionStore, Turn
 from assistant.service import Assistant
-from index.errors import InputError, NotFoundError
+from tests.conftest import run_concurrently
 
 
 def _turn(question: str) -> Turn:
     return Turn(question=question, query=question, answer="", created=0.0)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SessionStore:
-    return SessionStore(tmp_path / "sessions.sqlite3", max_turns=3)
-
-
-def test_turns_are_kept_in_order_listed_and_deleted(store: SessionStore) -> None:
-    store.append("s1", "첫 질문", "첫 질문", "답 1", {"grounded": True})
-    store.append("s1", "둘째 질문", "둘째 질문 (맥락)", "답 2", {})
-    store.append("s2", "other", "other", "answer", {})
-    assert [t.question for t in store.get("s1").turns] == ["첫 질문", "둘째 질문"]
-    assert store.get("s1").turns[0].payload == {"grounded": True}
-    assert {s.session_id: s.turns for s in store.list()} == {"s1": 2, "s2": 1}
-    store.delete("s1")
-    with pytest.raises(NotFoundError):
-        store.get("s1")
-    with pytest.raises(NotFoundError):
-        store.delete("s1")
-
-
-def test_history_is_bounded(store: SessionStore) -> None:
-    for n in range(5):
-        store.append("s", f"q{n}", f"q{n}", f"a{n}", {})
-    assert [t.question for t in store.history("s")] == ["q2", "q3", "q4"]
-
-
-@pytest.mark.parametrize("bad", ["", "../etc", "a b", "x" * 65, "세션"])
-def test_malformed_session_id_is_an_input_error(store: SessionStore, bad: str) -> None:
-    with pytest.raises(InputError):
-        store.history(bad)
-
-
 def test_store_uses_wal_and_survives_concurrent_writers(tmp_path: Path) -> None:
     path = tmp_path / "sessions.sqlite3"
     stores = [SessionStore(path, max_turns=1000) for _ in range(4)]
-    errors: list[BaseException] = []
 
     def write(store: SessionStore, worker: int) -> None:
-        try:
-            for n in range(25):
-                store.append(f"w{worker}", f"q{n}", f"q{n}", "a", {})
-        except BaseException as exc:  # pragma: no cover - reported by the assertion below
-            errors.append(exc)
+        for n in range(25):
+            store.append(f"w{worker}", f"q{n}", f"q{n}", "a", {})
 
-    threads = [threading.Thread(target=write, args=(s, i)) for i, s in enumerate(stores)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(write, stores) == []
     assert sorted(s.turns for s in stores[0].list()) == [25, 25, 25, 25]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

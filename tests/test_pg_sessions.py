@@ -15,6 +15,7 @@ from assistant.conversation import Session, SessionStore, SessionSummary
 from assistant.pg_sessions import PostgresSessionStore
 from index.errors import InputError, NotFoundError
 from index.stores.pg_schema import migrate
+from tests.conftest import run_concurrently
 
 Store = SessionStore | PostgresSessionStore
 StoreFactory = Callable[[int], Store]
@@ -142,22 +143,13 @@ def test_concurrent_appends_to_one_session_keep_exactly_the_newest(make_store: S
     workers, per_worker, max_turns = 2, 30, 20
     stores = [make_store(max_turns) for _ in range(workers)]
     start = threading.Barrier(workers)
-    errors: list[BaseException] = []
 
     def write(store: Store, worker: int) -> None:
-        try:
-            start.wait()
-            for n in range(per_worker):
-                store.append("busy", f"w{worker}-{n:02d}", "q", "a", {"worker": worker, "n": n})
-        except BaseException as exc:  # pragma: no cover - reported by the assertion below
-            errors.append(exc)
+        start.wait()
+        for n in range(per_worker):
+            store.append("busy", f"w{worker}-{n:02d}", "q", "a", {"worker": worker, "n": n})
 
-    threads = [threading.Thread(target=write, args=(s, i)) for i, s in enumerate(stores)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(write, stores) == []
     kept = stores[0].history("busy")
     assert len(kept) == max_turns
     assert [(s.session_id, s.turns) for s in stores[1].list()] == [("busy", max_turns)]
