@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
         "auto",
         description="What runs the embedder: torch (sentence-transformers), onnx (ONNX Runtime, float32) or onnx-int8 "
-        "(int8-quantised, faster, slightly less accurate); auto is onnx for the bundled model on CPU, torch otherwise.",
+        "(int8-quantised, about twice as fast); auto, for the bundled model on CPU, indexes chunks with onnx-int8 and "
+        "encodes questions and answer sentences with onnx, and runs torch for any other model or device.",
     )
     query_prefix: str | None = Field(None, description="Override the model profile's query prefix.")
     passage_prefix: str | None = Field(None, description="Override the model profile's passage prefix.")

@@ -6,11 +6,12 @@ same `SentenceTransformer(...)` call.
 
 Backends (`RAG_EMBEDDING_BACKEND`): `torch` runs sentence-transformers; `onnx` and `onnx-int8` run the bundled
 model's ONNX export (`index/onnx_backend.py`) with ONNX Runtime and never import torch. `auto` (the default)
-is `onnx` (float32: the same vectors as torch to a cosine of 0.9999, same retrieval metrics) for the bundled
-model on CPU and `torch` for anything else. `onnx-int8` is about twice as fast but costs retrieval quality on
-the seeds QA set (dense Recall@1 -4 points), so it is opt-in. The backends' vectors agree to a cosine of at
-least 0.99, so an index built with one is searched with another (the manifest names the model, not the
-backend). Nothing heavy is imported before the first encode.
+splits the work for the bundled model on CPU: the index's chunks are embedded with `onnx-int8` (about twice as
+fast as float32, a cosine of 0.9994 to it), questions and the sentences an answer chooses from with `onnx`
+(float32, the same vectors as torch to a cosine of 0.9999), so answers keep float32 quality and a bulk ingest
+gets int8 speed; any other model or device runs `torch`. The backends' vectors agree to a cosine of at least
+0.99, so an index built with one is searched with another (the manifest names the model, not the backend).
+Nothing heavy is imported before the first encode.
 """
 
 from __future__ import annotations
@@ -39,13 +40,16 @@ DEFAULT_CACHE_DIR = Path(".rag/models")
 BACKEND_CHOICES = ("auto", "torch", "onnx", "onnx-int8")
 
 
-def effective_backend(model: str, backend: str = "auto", device: str = "cpu") -> str:
-    """The backend that runs `model`: `auto` is `onnx` for the bundled model on CPU, else `torch`."""
+def effective_backend(model: str, backend: str = "auto", device: str = "cpu", *, indexing: bool = False) -> str:
+    """The backend that runs `model` for questions and answer sentences, or with `indexing` for the index's
+    chunks: `auto` is `onnx` (`onnx-int8` when indexing) for the bundled model on CPU, else `torch`."""
     if backend not in BACKEND_CHOICES:
         choices = ", ".join(BACKEND_CHOICES)
         raise ModelUnavailableError(f"RAG_EMBEDDING_BACKEND must be one of {choices}, not {backend!r}.")
     if backend == "auto":
-        return "onnx" if model.startswith(BUNDLED_PREFIX) and device == "cpu" else "torch"
+        if model.startswith(BUNDLED_PREFIX) and device == "cpu":
+            return "onnx-int8" if indexing else "onnx"
+        return "torch"
     if backend != "torch" and not model.startswith(BUNDLED_PREFIX):
         raise ModelUnavailableError(
             f"RAG_EMBEDDING_BACKEND={backend} runs only the bundled model {DEFAULT_MODEL!r}; "
@@ -173,13 +177,16 @@ class SentenceTransformerEmbeddings(BaseModel):
 
     @property
     def resolved_backend(self) -> str:
-        """The backend that runs the model (`auto` resolved)."""
+        """The backend that runs the model for questions and answer sentences (`auto` resolved)."""
         return effective_backend(self.model, self.backend, self.device)
 
     @property
     def client(self) -> SentenceTransformer | OnnxEncoder:
-        """The loaded model (shared by every adapter naming the same model and backend)."""
-        backend = self.resolved_backend
+        """The loaded model for questions and answer sentences (shared by every adapter naming the same model
+        and backend)."""
+        return self._client(self.resolved_backend)
+
+    def _client(self, backend: str) -> SentenceTransformer | OnnxEncoder:
         if backend == "torch":
             return load_sentence_transformer(self.model, str(self.cache_dir), self.device)
         return load_onnx_encoder(self.model, str(self.cache_dir), backend)
@@ -191,10 +198,11 @@ class SentenceTransformerEmbeddings(BaseModel):
         assert dim is not None
         return int(dim)
 
-    def _encode(self, texts: list[str], prefix: str, progress: bool) -> np.ndarray:
+    def _encode(self, texts: list[str], prefix: str, progress: bool, indexing: bool = False) -> np.ndarray:
         """Vectors in the order of `texts`, encoded longest first in batches of similar length (little padding)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        client = self._client(effective_backend(self.model, self.backend, self.device, indexing=indexing))
         order = np.argsort([-len(text) for text in texts], kind="stable")
         prefixed = [prefix + texts[i] for i in order]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -203,7 +211,7 @@ class SentenceTransformerEmbeddings(BaseModel):
             # One batch at a time per process: concurrent torch calls on a few cores only fight over them, and a
             # long ingest gives way to queries between its batches.
             with _ENCODE_LOCK:
-                out[order[start : start + self.batch_size]] = self.client.encode(
+                out[order[start : start + self.batch_size]] = client.encode(
                     prefixed[start : start + self.batch_size],
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
@@ -213,8 +221,12 @@ class SentenceTransformerEmbeddings(BaseModel):
         return out
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Passage vectors, shape (len(texts), dimension)."""
+        """Passage vectors, shape (len(texts), dimension), e.g. of the sentences an answer chooses from."""
         return self._encode(texts, self.profile.passage_prefix, progress)
+
+    def encode_for_index(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Passage vectors of chunks to index, with the indexing backend (`onnx-int8` under `auto`)."""
+        return self._encode(texts, self.profile.passage_prefix, progress, indexing=True)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors, shape (len(texts), dimension)."""

@@ -17,7 +17,7 @@ from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, MalformedFileError, RagError
 from index.formats.base import LoadedText
 from index.formats.provenance import cleaned_units
-from index.korean import tokenize
+from index.korean import tokenize_many
 from index.loaders import collect_files, load_document, supported_suffixes
 from index.metadata import extract_metadata
 from index.store import Manifest, new_manifest
@@ -167,8 +167,8 @@ def plan_change(
         by_source.setdefault(doc.source, set()).add(doc.doc_id)
         report.duplicates_removed += item.duplicates_removed
     texts = [chunk_search_text(item.document, chunk) for item in fresh for chunk in item.chunks]
-    vectors = embedder.encode_passages(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
-    tokens = [tokenize(text) for text in texts]
+    vectors = embedder.encode_for_index(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
+    tokens = tokenize_many(texts)
     change = Change(removed=replaced)
     start = 0
     for item in fresh:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kiwipiepy import Kiwi
+from kiwipiepy import Kiwi, Token
 
 from index.language import detect_language
 
@@ -49,22 +50,25 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of every sentence of `text`; a sentence never crosses a line break."""
-    spans: list[tuple[int, int]] = []
-    line_start = 0
+    starts, lines, offset = [], [], 0
     for line in text.split("\n"):
         if line.strip():
-            with _LOCK:
-                kiwi_sents = get_kiwi().split_into_sents(line)
-            for sent in kiwi_sents:
-                start, end = _trim(line, sent.start, sent.end)
-                if end <= start:
-                    continue
-                piece = line[start:end]
-                if detect_language(piece) == "en":
-                    spans.extend(_english_sentences(piece, line_start + start))
-                else:
-                    spans.append((line_start + start, line_start + end))
-        line_start += len(line) + 1
+            starts.append(offset)
+            lines.append(line)
+        offset += len(line) + 1
+    with _LOCK:  # one call for all lines: Kiwi analyses them on its worker threads
+        per_line = list(get_kiwi().split_into_sents(lines)) if lines else []
+    spans: list[tuple[int, int]] = []
+    for line_start, line, kiwi_sents in zip(starts, lines, per_line, strict=True):
+        for sent in kiwi_sents:
+            start, end = _trim(line, sent.start, sent.end)
+            if end <= start:
+                continue
+            piece = line[start:end]
+            if detect_language(piece) == "en":
+                spans.extend(_english_sentences(piece, line_start + start))
+            else:
+                spans.append((line_start + start, line_start + end))
     return spans
 
 
@@ -86,6 +90,10 @@ def morphemes(text: str) -> list[Morpheme]:
 def _analyse(text: str) -> tuple[Morpheme, ...]:
     with _LOCK:
         tokens = get_kiwi().tokenize(text)
+    return _morphemes_of(tokens)
+
+
+def _morphemes_of(tokens: list[Token]) -> tuple[Morpheme, ...]:
     return tuple(Morpheme(t.form, t.tag.split("-")[0], t.start, t.start + t.len) for t in tokens)
 
 
@@ -95,12 +103,23 @@ def _cached_morphemes(text: str) -> tuple[Morpheme, ...]:
     return _analyse(text)
 
 
-def tokenize(text: str) -> list[str]:
-    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
+def _search_tokens(analysed: Iterable[Morpheme]) -> list[str]:
     out = []
-    for token in morphemes(text):
+    for token in analysed:
         tag = token.tag
         if tag in CONTENT_TAGS:
             form = token.form.lower()
             out.append(form + "다" if tag in {"VV", "VA"} else form)
     return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
+    return _search_tokens(morphemes(text))
+
+
+def tokenize_many(texts: list[str]) -> list[list[str]]:
+    """`tokenize` of many texts (chunks to index) in one call, so that Kiwi analyses them on its worker threads."""
+    with _LOCK:
+        analysed = list(get_kiwi().tokenize(texts)) if texts else []
+    return [_search_tokens(_morphemes_of(tokens)) for tokens in analysed]

@@ -27,7 +27,7 @@ from index.bm25 import BM25Index
 from index.chunking import chunk_search_text
 from index.documents import Chunk, SourceDocument
 from index.errors import IndexUnavailableError, InputError
-from index.korean import ANALYSER, tokenize
+from index.korean import ANALYSER, tokenize_many
 from index.stores.base import Change, IndexView, Rows
 
 # 2: documents carry their format, file hash and page/section map, chunks their pages/sections. Version 1
@@ -262,7 +262,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
         raise IndexUnavailableError(f"The index in {generation} is inconsistent. {REBUILD_HINT}")
     by_id = {d.doc_id: d for d in documents}
     if manifest.analyser != ANALYSER:  # search tokens of another analyser would miss the query's tokens
-        tokens = [tokenize(chunk_search_text(by_id[chunk.doc_id], chunk)) for chunk in chunks]
+        tokens = tokenize_many([chunk_search_text(by_id[chunk.doc_id], chunk) for chunk in chunks])
     return IndexData(manifest, by_id, chunks, tokens, vectors)
 
 

@@ -53,10 +53,10 @@ class CountingEmbeddings(SentenceTransformerEmbeddings):
 
     _encoded: list[str] = PrivateAttr(default_factory=list)
 
-    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode_for_index(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Record the texts, then encode them with the real model."""
         self._encoded.extend(texts)
-        return super().encode_passages(texts, progress=progress)
+        return super().encode_for_index(texts, progress=progress)
 
     @property
     def encoded(self) -> list[str]:
@@ -223,7 +223,7 @@ def test_incremental_ingest_embeds_only_the_new_document(
     expected_texts = [chunk_search_text(new_doc, c) for c in new_chunks]
     assert counting.encoded == expected_texts
     assert len(expected_texts) == report.added_chunks < n_old
-    assert np.allclose(all_vectors(after.vectors)[n_old:], embedder.encode_passages(expected_texts), atol=1e-5)
+    assert np.allclose(all_vectors(after.vectors)[n_old:], embedder.encode_for_index(expected_texts), atol=1e-5)
     # A new generation replaced the old one.
     new_generation = current_generation(index_dir)
     assert old_generation is not None and new_generation is not None
@@ -330,6 +330,8 @@ def test_tokens_made_by_another_analyser_are_made_again_on_load(seed_copy: Setti
     reloaded = load_index(index_dir)
     assert reloaded.tokens == fresh.tokens
     assert reloaded.bm25.top(tokenize("디지털 오픈랩 사업비"), 1)
+    # Ingest tokenises all chunks in one batched Kiwi call: the same tokens as one chunk at a time
+    assert fresh.tokens == [tokenize(chunk_search_text(fresh.documents[c.doc_id], c)) for c in fresh.chunks]
 
 
 def _truncate(path: Path) -> None:
