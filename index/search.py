@@ -43,6 +43,8 @@ class ScoredChunk:
             "bm25_score": round(self.bm25_score, 6),
             "start": self.chunk.start,
             "end": self.chunk.end,
+            "pages": self.chunk.pages,
+            "sections": self.chunk.sections,
             "text": self.chunk.text,
         }
 

@@ -387,6 +387,13 @@ def test_show_json_has_the_page_markers(formats_settings: Settings) -> None:
     assert shown["format"] == "pdf" and [p["page"] for p in shown["pages"]] == [1, 2, 3, 4]
     second = shown["pages"][1]
     assert "안전기동반" in shown["text"][second["start"] : second["end"]]
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "search", "안전기동반", "--json", "--standalone"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = next(r for r in json.loads(done.stdout)["results"] if r["source"] == KWATER and "안전기동반" in r["text"])
+    assert 2 in found["pages"] and found["sections"] == []  # a journalist can go to the page
 
 
 # --- identity: same name, other content -------------------------------------------------------------------

@@ -83,6 +83,8 @@ class SearchResult(BaseModel):
     bm25_score: float
     start: int
     end: int
+    pages: list[int] = Field(description="Pages the chunk spans (PDF); empty for formats without pages.")
+    sections: list[int] = Field(description="Sections the chunk spans (HWP, HWPX, DOCX); empty otherwise.")
     text: str
 
 
