@@ -49,6 +49,11 @@ class ScoredChunk:
         }
 
 
+def lexical_tokens(query: str) -> list[str]:
+    """What BM25 matches for a query: its morphemes plus the Korean names of the regions it names."""
+    return tokenize(query) + tokenize(" ".join(find_regions(query)))
+
+
 class SearchEngine:
     """Ranks the chunks of a loaded index for a query."""
 
@@ -110,8 +115,9 @@ class SearchEngine:
 
     def rankings(
         self, query: str, vector: np.ndarray | None, n: int, mode: str, region_filter: bool = True
-    ) -> list[tuple[float, list[int]]]:
-        """The (weight, ranked rows) lists that are fused for `mode`.
+    ) -> tuple[list[tuple[float, list[int]]], dict[int, float]]:
+        """The (weight, ranked rows) lists that are fused for `mode`, and the BM25 scores of the rows the lexical
+        list holds.
 
         Dense: one list over all chunks and, for a question not in the corpus's main language, one over
         main-language chunks only, weighted up, so that same-language text (e.g. a machine translation)
@@ -119,6 +125,7 @@ class SearchEngine:
         """
         allowed = self.region_rows(query) if region_filter else None
         lists: list[tuple[float, list[int]]] = []
+        lexical: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
             lists.append((1.0, self.data.dense_top(vector, n, allowed)))
             main = self.data.main_language
@@ -130,9 +137,9 @@ class SearchEngine:
                     lists.append((CROSSLINGUAL_WEIGHT, self.data.dense_top(vector, n, main_rows)))
                 lists.append((1.0, self._translation_bridge(lists[0][1], main)))
         if mode in ("hybrid", "bm25"):
-            tokens = tokenize(query) + tokenize(" ".join(find_regions(query)))
-            lists.append((1.0, [row for row, _ in self.data.lexical_top(tokens, n, allowed)]))
-        return lists
+            lexical = dict(self.data.lexical_top(lexical_tokens(query), n, allowed))
+            lists.append((1.0, list(lexical)))
+        return lists, lexical
 
     def search(
         self,
@@ -158,11 +165,15 @@ class SearchEngine:
         if vector is None and mode != "bm25":
             vector = self.embed_query(query)
         fused: dict[int, float] = {}
-        for weight, ranking in self.rankings(query, vector, n, mode, region_filter):
+        lists, lexical = self.rankings(query, vector, n, mode, region_filter)
+        for weight, ranking in lists:
             for position, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + weight / (self.rrf_k + position + 1)
         best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
-        bm25_scores = self.data.lexical_scores(tokenize(query), best)
+        unscored = [row for row in best if row not in lexical]  # found by the dense lists only
+        if unscored:
+            lexical.update(zip(unscored, self.data.lexical_scores(lexical_tokens(query), unscored), strict=True))
+        bm25_scores = [lexical[row] for row in best]
         dense_scores = [None] * len(best) if vector is None else self.data.dense_scores(vector, best)
         results = []
         for rank, (row, dense, bm25) in enumerate(zip(best, dense_scores, bm25_scores, strict=True), start=1):

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.service import Assistant
 from index.errors import InputError
+from index.search import lexical_tokens
 
 
 def test_results_are_ranked_chunks_with_exact_offsets(seed_assistant: Assistant) -> None:
@@ -39,6 +40,19 @@ def test_region_in_query_keeps_to_documents_about_it(seed_assistant: Assistant) 
     results = seed_assistant.search("광주 산업 투자", k=5)
     assert results
     assert all("광주" in r.document.regions for r in results)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_the_reported_bm25_score_is_the_one_that_ranked(seed_assistant: Assistant, mode: str) -> None:
+    """BM25 ranks with the query's morphemes and the Korean names of its regions; every result reports that
+    score (a chunk only the dense lists found is scored the same way), and BM25 mode lists by it."""
+    query = "경북 신전자산업 프로젝트 고용"
+    results = seed_assistant.search(query, k=5, mode=mode)
+    rows = {chunk.chunk_id: row for row, chunk in enumerate(seed_assistant.index.chunks)}
+    expected = seed_assistant.index.lexical_scores(lexical_tokens(query), [rows[r.chunk.chunk_id] for r in results])
+    assert [r.bm25_score for r in results] == pytest.approx(expected, abs=1e-4)
+    if mode == "bm25":
+        assert [r.bm25_score for r in results] == sorted((r.bm25_score for r in results), reverse=True)
 
 
 @pytest.mark.parametrize("k", [0, -1, 51])
