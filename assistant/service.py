@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from index.chunking import ChunkingParams
     from index.documents import SourceDocument
     from index.embeddings import SentenceTransformerEmbeddings
-    from index.ingest import IngestReport
+    from index.ingest import IngestReport, PreparedDocument
     from index.langchain_adapters import HybridRetriever
     from index.search import ScoredChunk, SearchEngine
 
@@ -216,9 +216,23 @@ class Assistant:
             progress=progress,
             replace=replace,
         )
+        self._forget_index()
+        return report
+
+    def ingest_prepared(self, prepared: list[PreparedDocument], replace: list[str] | None = None) -> IngestReport:
+        """Index documents already read and prepared (an upload, parsed once) and reload the index."""
+        from index.ingest import ingest_prepared
+
+        report = ingest_prepared(
+            prepared, store=self.store, embedder=self.embedder, params=self.chunking, progress=False, replace=replace
+        )
+        self._forget_index()
+        return report
+
+    def _forget_index(self) -> None:
+        """Drop the loaded index and what was built on it: the next use loads the new one."""
         with self._lock:
             self._index = self._engine = self._answerer = None
-        return report
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[ScoredChunk]:
         """Ranked chunks for a query."""

@@ -108,14 +108,13 @@ def index_upload(assistant: Assistant, filename: str | None, data: bytes) -> Upl
     if Path(name).suffix.lower() not in SUFFIXES:  # told by its bytes: name it so folder ingests find it too
         name = f"{name}.{loaded.format}"
     # 422 when cleaning leaves nothing
-    doc_id = prepare_document(loaded, name, assistant.chunking, content_hash(data)).document.doc_id
+    prepared = prepare_document(loaded, name, assistant.chunking, content_hash(data))
+    doc_id = prepared.document.doc_id
     folder = uploads_dir(assistant)
     previous = (folder / name).read_bytes() if (folder / name).is_file() else None
-    path = _write_inside(folder, name, data)
+    path = _write_inside(folder, name, data)  # kept, so that a folder ingest of the uploads finds it too
     try:
-        report = assistant.ingest([path], progress=False, replace=[name])
-        if report.errors:
-            raise MalformedFileError(" ".join(report.errors))
+        report = assistant.ingest_prepared([prepared], replace=[name])  # parsed once, not read back from disk
     except BaseException:
         if previous is None:
             path.unlink(missing_ok=True)

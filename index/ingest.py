@@ -203,6 +203,36 @@ def ingest_paths(
     missing = sorted(set(replace or []) - {p.name for p in files})
     if missing:
         raise InputError(f"--replace {missing[0]}: no file of that name among the files to ingest.")
+    read_report = IngestReport()
+    prepared = _read_sources(files, params, max_file_bytes, read_report, progress)
+    report = ingest_prepared(
+        prepared,
+        store=store,
+        embedder=embedder,
+        params=params,
+        rebuild=rebuild,
+        progress=progress,
+        replace=replace,
+        errors=read_report.errors,
+    )
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def ingest_prepared(
+    prepared: list[PreparedDocument],
+    *,
+    store: Store,
+    embedder: SentenceTransformerEmbeddings,
+    params: ChunkingParams,
+    rebuild: bool = False,
+    progress: bool = True,
+    replace: list[str] | None = None,
+    errors: list[str] | None = None,
+) -> IngestReport:
+    """Index documents that are already read and prepared (by `ingest_paths`, or an upload the API has checked
+    and prepared once) into `store`; `errors` are what reading the others gave, reported alongside."""
+    started = time.perf_counter()
     with store.writing():
         base = None if rebuild or not store.exists() else store.load(expected_model=embedder.model)
         if base is not None and base.manifest.chunking != asdict(params):
@@ -210,11 +240,9 @@ def ingest_paths(
                 f"The index was chunked with {base.manifest.chunking}, the settings now say "
                 f"{asdict(params)}. Run `rag ingest --rebuild`."
             )
-        read_report = IngestReport()
-        prepared = _read_sources(files, params, max_file_bytes, read_report, progress)
         known = base.documents if base is not None else {}
         change, report = plan_change(known, prepared, embedder, progress, frozenset(replace or []))
-        report.errors = read_report.errors
+        report.errors = list(errors or [])
         if not (set(known) - change.removed) and not change.added:
             raise InputError("Nothing could be indexed: " + " ".join(report.errors))
         manifest = base.manifest if base is not None else new_index_manifest(embedder, params)

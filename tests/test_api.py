@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.settings import Settings
 from assistant.uploads import safe_filename
+from index.loaders import load_document
 from tests.conftest import free_port, make_settings
 
 MAX_FILE_BYTES = 50_000
@@ -252,6 +253,26 @@ def test_upload_is_stored_safely_indexed_and_searchable(client: TestClient, api_
 
     again = client.post("/api/documents", files=files)
     assert again.status_code == 200 and again.json()["status"] == "unchanged"
+
+
+def test_an_upload_is_parsed_once(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checked upload is indexed as prepared, not read back from disk and parsed again (an OCR'd PDF would
+    pay twice)."""
+    import assistant.uploads
+    import index.ingest
+
+    parsed: list[str] = []
+
+    def counting(data: bytes, name: str, max_bytes: int):  # the real loader, counted
+        parsed.append(name)
+        return load_document(data, name, max_bytes)
+
+    monkeypatch.setattr(assistant.uploads, "load_document", counting)
+    monkeypatch.setattr(index.ingest, "load_document", counting)
+    text = "부산시는 해양 모빌리티 실증에 210억 원을 투입한다고 밝혔다.\n"
+    response = client.post("/api/documents", files={"file": ("busan_mobility.txt", text.encode("utf-8"), "text/plain")})
+    assert response.status_code == 201, response.text
+    assert parsed == ["busan_mobility.txt"]
 
 
 @pytest.mark.parametrize(
