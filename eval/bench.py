@@ -6,8 +6,8 @@ Cold start is the wall time of fresh `python -m assistant ...` processes (median
 index, with server auto-detection off; `rag serve` is timed to its first 200 on /health and its first answer.
 End-to-end ingest (a fresh process: start-up, reading, cleaning, chunking, embedding, BM25, saving) runs once
 per embedding backend (`auto` = int8 chunks, float32 questions) on 36 synthetic articles (~108k characters),
-next to the raw float32 sentence-transformers encode rate of the same chunk texts
-measured in the same run.
+and with `auto` on 12 of them, each next to the raw float32 sentence-transformers encode rate of the same chunk
+texts measured in the same run.
 
 The scale run needs far more chunks than the model can embed in minutes on 2 CPU cores (about 20
 passages/s), so its corpus is synthetic: chunks recombine 4-6 random sentences of the seed documents, and a
@@ -56,6 +56,7 @@ HNSW_EF_SEARCH = 64
 RECALL_DEPTH = 10
 # 36 synthetic articles: about 108k characters, the size of the corpus the issue measured (164 paragraphs, ~107k)
 INGEST_DOCUMENTS = 36
+SMALL_INGEST_DOCUMENTS = 12  # a third of it: start-up (about 3 s) weighs more
 BACKENDS = ("torch", "onnx", "onnx-int8", "auto")
 
 
@@ -267,13 +268,13 @@ def bench_serve(seed_dir: Path, settings: Settings, rows: list[list[str]]) -> No
     print("  " + " | ".join(" | ".join(row) for row in rows[-3:]), flush=True)
 
 
-def bench_backends(corpus: Path, settings: Settings, rows: list[list[str]]) -> None:
+def bench_backends(corpus: Path, settings: Settings, rows: list[list[str]], backends: tuple[str, ...]) -> None:
     """End-to-end `rag ingest` of `corpus` per backend, against the raw fp32 sentence-transformers encode rate of
     the same chunk texts, all in this run (encoded last, so that it sees the same machine as the ingests)."""
     texts: list[str] = []
     runs: list[tuple[str, int, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in BACKENDS:
+        for backend in backends:
             data_dir = Path(tmp) / backend
             seconds, peak, stdout = _run_child(
                 ["ingest", str(corpus), "--json"], _env(data_dir, settings, RAG_EMBEDDING_BACKEND=backend)
@@ -349,12 +350,13 @@ def main() -> None:
         print("serve…", flush=True)
         bench_serve(seed_dir, settings, rows)
         print("ingest per backend…", flush=True)
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
         seed_texts = [p.read_text(encoding="utf-8") for p in sorted(settings.seeds_dir.glob("*.txt"))]
-        for n, text in enumerate(synthetic_documents(seed_texts, INGEST_DOCUMENTS, random.Random(SEED))):
-            (corpus / f"synthetic_{n:02d}.txt").write_text(text, encoding="utf-8")
-        bench_backends(corpus, settings, rows)
+        for count, backends in ((INGEST_DOCUMENTS, BACKENDS), (SMALL_INGEST_DOCUMENTS, ("auto",))):
+            corpus = Path(tmp) / f"corpus-{count}"
+            corpus.mkdir()
+            for n, text in enumerate(synthetic_documents(seed_texts, count, random.Random(SEED))):
+                (corpus / f"synthetic_{n:02d}.txt").write_text(text, encoding="utf-8")
+            bench_backends(corpus, settings, rows, backends)
     assistant = seed_assistant(settings)
     print("query latency…", flush=True)
     try:
