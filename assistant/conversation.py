@@ -8,8 +8,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,27 +72,48 @@ def validate_session_id(session_id: str) -> str:
     return session_id
 
 
-def turns_from_rows(rows: Iterable[Sequence[Any]]) -> list[Turn]:
-    """Turns from (question, query, answer, payload as JSON text, created) rows."""
-    return [Turn(question=q, query=qu, answer=a, payload=json.loads(p), created=c) for q, qu, a, p, c in rows]
-
-
-def summaries_from_rows(rows: Iterable[Sequence[Any]]) -> list[SessionSummary]:
-    """Summaries from (session id, turn count, last update, first question) rows."""
-    return [SessionSummary(session_id=s, turns=n, updated=u, first_question=f) for s, n, u, f in rows]
-
-
 def missing_session(session_id: str) -> NotFoundError:
     """The error for a session that has no turns."""
     return NotFoundError(f"No session {session_id!r}.")
 
 
-class SessionReads:
-    """What every session store derives from its `history`."""
+class SessionTable:
+    """The reads and the delete every session store shares, over a table of turns (`session_id`, `question`,
+    `query`, `answer`, `payload` as JSON, `created`, and an increasing `id`). A store names its table, its
+    driver's parameter marker and how to read the payload as text, and opens connections whose `execute`
+    returns a cursor (sqlite3 and psycopg alike)."""
+
+    TABLE = "turns"
+    PARAM = "?"
+    PAYLOAD = "payload"
+
+    def _connection(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _sql(self, template: str) -> str:
+        return template.format(table=self.TABLE, p=self.PARAM, payload=self.PAYLOAD)
+
+    def _trim(self, db: Any, session_id: str, max_turns: int) -> None:
+        """Forget the session's turns beyond the newest `max_turns` (inside the caller's transaction)."""
+        db.execute(
+            self._sql(
+                "DELETE FROM {table} WHERE session_id = {p} AND id NOT IN "
+                "(SELECT id FROM {table} WHERE session_id = {p} ORDER BY id DESC LIMIT {p})"
+            ),
+            (session_id, session_id, max_turns),
+        )
 
     def history(self, session_id: str) -> list[Turn]:
         """The session's turns, oldest first (empty for a new session)."""
-        raise NotImplementedError
+        validate_session_id(session_id)
+        with self._connection() as db:
+            rows = db.execute(
+                self._sql(
+                    "SELECT question, query, answer, {payload}, created FROM {table} WHERE session_id = {p} ORDER BY id"
+                ),
+                (session_id,),
+            ).fetchall()
+        return [Turn(question=q, query=qu, answer=a, payload=json.loads(p), created=c) for q, qu, a, p, c in rows]
 
     def get(self, session_id: str) -> Session:
         """A whole session; NotFoundError when it has no turns."""
@@ -101,8 +122,28 @@ class SessionReads:
             raise missing_session(session_id)
         return Session(session_id=session_id, turns=turns)
 
+    def list(self) -> list[SessionSummary]:
+        """Every session, most recently used first."""
+        with self._connection() as db:
+            rows = db.execute(
+                self._sql(
+                    "SELECT session_id, COUNT(*), MAX(created), "
+                    "(SELECT question FROM {table} f WHERE f.session_id = t.session_id ORDER BY id LIMIT 1) "
+                    "FROM {table} t GROUP BY session_id ORDER BY MAX(created) DESC, MAX(id) DESC"
+                )
+            ).fetchall()
+        return [SessionSummary(session_id=s, turns=n, updated=u, first_question=f) for s, n, u, f in rows]
 
-class SessionStore(SessionReads):
+    def delete(self, session_id: str) -> None:
+        """Forget a session; NotFoundError when there is none."""
+        validate_session_id(session_id)
+        with self._connection() as db:
+            deleted = db.execute(self._sql("DELETE FROM {table} WHERE session_id = {p}"), (session_id,)).rowcount
+        if not deleted:
+            raise missing_session(session_id)
+
+
+class SessionStore(SessionTable):
     """Bounded conversation histories in one SQLite file."""
 
     def __init__(self, path: Path, max_turns: int = 20) -> None:
@@ -134,40 +175,8 @@ class SessionStore(SessionReads):
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     (session_id, question, query, answer, json.dumps(payload, ensure_ascii=False), time.time()),
                 )
-                db.execute(
-                    "DELETE FROM turns WHERE session_id = ? AND id NOT IN "
-                    "(SELECT id FROM turns WHERE session_id = ? ORDER BY id DESC LIMIT ?)",
-                    (session_id, session_id, self.max_turns),
-                )
+                self._trim(db, session_id, self.max_turns)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-
-    def history(self, session_id: str) -> list[Turn]:
-        """The session's turns, oldest first (empty for a new session)."""
-        validate_session_id(session_id)
-        with self._connection() as db:
-            rows = db.execute(
-                "SELECT question, query, answer, payload, created FROM turns WHERE session_id = ? ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        return turns_from_rows(rows)
-
-    def list(self) -> list[SessionSummary]:
-        """Every session, most recently used first."""
-        with self._connection() as db:
-            rows = db.execute(
-                "SELECT session_id, COUNT(*), MAX(created), "
-                "(SELECT question FROM turns f WHERE f.session_id = t.session_id ORDER BY id LIMIT 1) "
-                "FROM turns t GROUP BY session_id ORDER BY MAX(created) DESC"
-            ).fetchall()
-        return summaries_from_rows(rows)
-
-    def delete(self, session_id: str) -> None:
-        """Forget a session; NotFoundError when there is none."""
-        validate_session_id(session_id)
-        with self._connection() as db:
-            deleted = db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,)).rowcount
-        if not deleted:
-            raise missing_session(session_id)
