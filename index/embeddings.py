@@ -7,7 +7,7 @@ same `SentenceTransformer(...)` call.
 Backends (`RAG_EMBEDDING_BACKEND`): `torch` runs sentence-transformers; `onnx` and `onnx-int8` run the bundled
 model's ONNX export (`index/onnx_backend.py`) with ONNX Runtime and never import torch. `auto` (the default)
 splits the work for the bundled model on CPU: the index's chunks are embedded with `onnx-int8` (about twice as
-fast as float32, a cosine of 0.9994 to it), questions and the sentences an answer chooses from with `onnx`
+fast as float32, a cosine of 0.9995 to it), questions and the sentences an answer chooses from with `onnx`
 (float32, the same vectors as torch to a cosine of 0.9999), so answers keep float32 quality and a bulk ingest
 gets int8 speed; any other model or device runs `torch`. The backends' vectors agree to a cosine of at least
 0.99, so an index built with one is searched with another (the manifest names the model, not the backend).

@@ -12,7 +12,7 @@
   feed-forward input has 2-4 channels 10-25x larger than the median channel and the GELU output one neuron up
   to 40x larger, which would set the one int8 scale of the whole tensor. Those channels are found by running the
   float32 graph on a few built-in sentences at build time, and they get their own small float32 products
-  (`_isolate_outliers`), so the rest quantises finely: cosine to float32 about 0.9994 instead of 0.996, at 95%
+  (`_isolate_outliers`), so the rest quantises finely: cosine to float32 about 0.9995 instead of 0.996, at 95%
   of the plain int8 speed (about 1.9x float32);
 * both saved after ONNX Runtime's extended graph optimisations, with their weights in `<graph>.data` files
   that ONNX Runtime memory-maps, so that a process loads a graph in a fraction of a second;
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["BACKENDS", "OnnxEncoder", "export_onnx", "onnx_dir_for", "onnx_file"]
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
-_FORMAT_VERSION = 3  # 2: graphs saved optimised, weights memory-mapped; 3: int8 keeps outlier channels float32
+_FORMAT_VERSION = 4  # 2: saved optimised, weights memory-mapped; 3: int8 outliers float32; 4: calibration texts
 _MARKER = ".exported.json"
 _FP32 = "model.onnx"
 _INT8 = "model_int8.onnx"
@@ -146,14 +146,15 @@ def _optimize(path: Path, config: dict[str, Any]) -> None:
 
 
 # Calibration texts for `_isolate_outliers`: the outlier channels are a property of the model, the same for every
-# text (passage or query, Korean or English), so a few short sentences find them.
+# text (passage or query, Korean or English), so a few short sentences find them. They are written for this
+# purpose and repeat nothing of the seeds or of the evaluation sets, whose numbers the int8 graph is judged on.
 _CALIBRATION = (
-    "passage: 경상북도는 2017년 8월 지방자치단체 최초로 4차산업혁명 대응 기구인 전략위원회를 출범했다. "
-    "광주 인공지능 집적단지에는 4,000억 원 이상이 투자된다.",
-    "passage: The ministry will invest 1.2 trillion won in the secondary battery industry by 2030, "
-    "according to the plan announced on Monday.",
-    "query: 소부장 특화단지는 어디에 지정되었나요?",
-    "query: How much will Gyeongbuk invest in the battery cluster?",
+    "passage: 해양수산부는 내년까지 항만 물류 자동화 설비에 1,200억 원을 지원하고, 지방 어촌의 청년 창업을 돕는 "
+    "교육 과정을 새로 연다고 밝혔다.",
+    "passage: The regional council approved a three-year plan to expand rural bus routes and to train 500 "
+    "technicians for hydrogen vehicles, officials said on Tuesday.",
+    "query: 청년 어촌 창업 교육은 언제부터 시작되나요?",
+    "query: How many technicians will the council train for hydrogen vehicles?",
 )
 _OUTLIER_RATIO = 4.0  # a feed-forward input channel whose largest |value| exceeds 4x the median channel's
 _OUTLIER_NEURONS = 1  # GELU outputs kept in float32 per layer (one neuron per layer stands out, up to 40x)
