@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from index.documents import Chunk, SourceDocument
-from index.korean import split_sentences
+from index.korean import split_sentences_many
 from index.language import detect_language
 
 _SENTENCE_END = re.compile(r"[.!?。…”\"'’)]$|[다요죠음함됨임]$")
@@ -34,15 +34,24 @@ class Sentence:
 
 def document_sentences(text: str) -> list[Sentence]:
     """Every sentence of a cleaned text, marking short unpunctuated lines as headings."""
-    sentences = []
-    for start, end in split_sentences(text):
-        piece = text[start:end]
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        whole_line = start == line_start and (line_end == -1 or line_end == end)
-        is_heading = whole_line and len(piece) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(piece)
-        sentences.append(Sentence(start, end, detect_language(piece), is_heading))
-    return sentences
+    return document_sentences_many([text])[0]
+
+
+def document_sentences_many(texts: list[str]) -> list[list[Sentence]]:
+    """`document_sentences` of each text, split by one Kiwi call for all."""
+    return [
+        [_sentence(text, start, end) for start, end in spans]
+        for text, spans in zip(texts, split_sentences_many(texts), strict=True)
+    ]
+
+
+def _sentence(text: str, start: int, end: int) -> Sentence:
+    piece = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    whole_line = start == line_start and (line_end == -1 or line_end == end)
+    is_heading = whole_line and len(piece) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(piece)
+    return Sentence(start, end, detect_language(piece), is_heading)
 
 
 def _headings_in_force(text: str, sentences: list[Sentence]) -> list[str | None]:
@@ -88,9 +97,10 @@ def _next_first(sentences: list[Sentence], first: int, last: int, params: Chunki
     return nxt
 
 
-def chunk_document(doc: SourceDocument, params: ChunkingParams) -> list[Chunk]:
-    """Cut a document into chunks of whole sentences (never splitting one), overlapping by N sentences."""
-    sentences = document_sentences(doc.text)
+def chunk_document(doc: SourceDocument, params: ChunkingParams, sentences: list[Sentence] | None = None) -> list[Chunk]:
+    """Cut a document into chunks of whole sentences (never splitting one), overlapping by N sentences;
+    `sentences` are its `document_sentences` when the caller has them already."""
+    sentences = document_sentences(doc.text) if sentences is None else sentences
     headings = _headings_in_force(doc.text, sentences)
     chunks: list[Chunk] = []
     first = must_reach = 0

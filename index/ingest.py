@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.chunking import ChunkingParams, chunk_document, chunk_search_text
+from index.chunking import ChunkingParams, chunk_document, chunk_search_text, document_sentences_many
 from index.cleaning import clean_text
 from index.documents import Chunk, PageSpan, SectionSpan, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
@@ -22,6 +22,10 @@ from index.loaders import collect_files, load_document, supported_suffixes
 from index.metadata import extract_metadata
 from index.store import Manifest, new_manifest
 from index.stores.base import Change, NewDocument, Store
+
+# Documents whose sentences one Kiwi call splits: big enough to keep its worker threads busy, small enough for the
+# progress bar to move.
+_CHUNKING_GROUP = 64
 
 
 @dataclass
@@ -63,11 +67,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def prepare_document(
-    raw: str | LoadedText, source: str, params: ChunkingParams, file_hash: str | None = None
-) -> PreparedDocument:
-    """Clean a raw page (or a loaded file with its page/section map), read its metadata and cut it into
-    chunks; each chunk knows the pages or sections it spans."""
+@dataclass
+class DescribedDocument:
+    """A cleaned document with its metadata, not yet cut into chunks."""
+
+    document: SourceDocument
+    duplicates_removed: int
+
+
+def describe_document(raw: str | LoadedText, source: str, file_hash: str | None = None) -> DescribedDocument:
+    """Clean a raw page (or a loaded file with its page/section map) and read its metadata."""
     loaded = raw if isinstance(raw, LoadedText) else LoadedText(raw)
     cleaned = clean_text(loaded.text)
     if not cleaned.text.strip():
@@ -91,16 +100,34 @@ def prepare_document(
         pages=pages,
         sections=sections,
     )
-    chunks = [
-        chunk.model_copy(
-            update={
-                "pages": document.pages_between(chunk.start, chunk.end),
-                "sections": document.sections_between(chunk.start, chunk.end),
-            }
-        )
-        for chunk in chunk_document(document, params)
-    ]
-    return PreparedDocument(document, chunks, cleaned.duplicates_removed)
+    return DescribedDocument(document, cleaned.duplicates_removed)
+
+
+def chunk_described(described: list[DescribedDocument], params: ChunkingParams) -> list[PreparedDocument]:
+    """Cut documents into chunks (their sentences split in one call); each chunk knows the pages or sections it
+    spans."""
+    sentences = document_sentences_many([item.document.text for item in described])
+    prepared = []
+    for item, doc_sentences in zip(described, sentences, strict=True):
+        document = item.document
+        chunks = [
+            chunk.model_copy(
+                update={
+                    "pages": document.pages_between(chunk.start, chunk.end),
+                    "sections": document.sections_between(chunk.start, chunk.end),
+                }
+            )
+            for chunk in chunk_document(document, params, doc_sentences)
+        ]
+        prepared.append(PreparedDocument(document, chunks, item.duplicates_removed))
+    return prepared
+
+
+def prepare_document(
+    raw: str | LoadedText, source: str, params: ChunkingParams, file_hash: str | None = None
+) -> PreparedDocument:
+    """`describe_document` and `chunk_described` of one document."""
+    return chunk_described([describe_document(raw, source, file_hash)], params)[0]
 
 
 def new_index_manifest(embedder: SentenceTransformerEmbeddings, params: ChunkingParams) -> Manifest:
@@ -118,16 +145,22 @@ def new_index_manifest(embedder: SentenceTransformerEmbeddings, params: Chunking
 def _read_sources(
     files: list[Path], params: ChunkingParams, max_file_bytes: int, report: IngestReport, progress: bool
 ) -> list[PreparedDocument]:
-    prepared = []
+    described = []
     for path in tqdm(files, desc="Reading", unit="file", disable=not progress):
         try:
             if path.stat().st_size > max_file_bytes:
                 raise InputError(f"{path.name}: larger than RAG_MAX_FILE_BYTES ({max_file_bytes} bytes).")
             data = path.read_bytes()
             loaded = load_document(data, path.name, max_file_bytes)
-            prepared.append(prepare_document(loaded, path.name, params, content_hash(data)))
+            described.append(describe_document(loaded, path.name, content_hash(data)))
         except (RagError, OSError) as exc:
             report.errors.append(str(exc))
+    prepared = []
+    with tqdm(total=len(described), desc="Chunking", unit="file", disable=not progress) as bar:
+        for start in range(0, len(described), _CHUNKING_GROUP):
+            group = described[start : start + _CHUNKING_GROUP]
+            prepared.extend(chunk_described(group, params))
+            bar.update(len(group))
     return prepared
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import ChunkingParams, Sentence, chunk_document, chunk_search_text, document_sentences
+from index.chunking import (
+    ChunkingParams,
+    Sentence,
+    chunk_document,
+    chunk_search_text,
+    document_sentences,
+    document_sentences_many,
+)
 from index.documents import Chunk, SourceDocument
 from index.ingest import prepare_document
 from index.korean import get_kiwi
@@ -93,6 +100,18 @@ def test_chunks_start_and_end_on_sentence_boundaries(
         for chunk in chunk_document(doc, params):
             assert chunk.start in starts
             assert chunk.end in ends
+
+
+def test_splitting_many_documents_at_once_gives_each_its_own_sentences(seed_docs: dict[str, SourceDocument]) -> None:
+    """One Kiwi call for several documents (as an ingest does) keeps each document's offsets and languages."""
+    texts = [doc.text for doc in seed_docs.values()] + ["", "한 줄.\n\nTwo lines. Here."]
+    together = document_sentences_many(texts)
+    assert together == [document_sentences(text) for text in texts]
+    assert together[-2] == [] and [texts[-1][s.start : s.end] for s in together[-1]] == [
+        "한 줄.",
+        "Two lines.",
+        "Here.",
+    ]
 
 
 def test_korean_sentences_are_kiwis_and_english_ones_end_at_sentence_punctuation(
