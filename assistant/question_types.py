@@ -86,6 +86,9 @@ _PEOPLE_NOUN = re.compile(r"^(?:인구|인원|직원|인력|고용|인원수)$")
 _AREA_NOUN = re.compile(r"^(?:면적|넓이)$")
 _DATE_NOUN = re.compile(r"^(?:시기|시점|연도|날짜|일자|날)$")
 _COUNT_NOUN = re.compile(r"^(?:수|개수|숫자|횟수|건수)$")
+# An amount of something, or anything asked for "in figures" (정량 목표, 수치 목표): any number answers.
+_QUANTITY_NOUN = re.compile(r"^(?:수치|정량|액수|수량|분량)$")
+_IN_FIGURES = frozenset({"정량", "수치"})
 _NOUN_TYPES = (
     (_PERCENT_NOUN, "percent"),
     (_MONEY_NOUN, "money"),
@@ -93,6 +96,7 @@ _NOUN_TYPES = (
     (_AREA_NOUN, "area"),
     (_DATE_NOUN, "date"),
     (_COUNT_NOUN, "count"),
+    (_QUANTITY_NOUN, "quantity"),
 )
 _NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR"})
 _ENTITY_WORDS = frozenset({"누구", "누가", "어디", "무엇", "뭐", "무얼", "어느", "어떤", "무슨", "어떻"})
@@ -162,7 +166,9 @@ def _korean_type(tokens: list[Morpheme]) -> str | None:
     if "언제" in forms:
         return "date"
     nouns = _nouns(tokens)
-    return _noun_type(nouns[-1]) if nouns else None
+    if not nouns:
+        return None
+    return _noun_type(nouns[-1]) or ("quantity" if _IN_FIGURES.intersection(nouns) else None)
 
 
 def sentence_answers_type(sentence: str, answer_type: AnswerType | None) -> bool:

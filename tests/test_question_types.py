@@ -43,6 +43,9 @@ from assistant.question_types import expected_answer_type, sentence_answers_type
         ("인구밀도가 가장 낮은 지역은?", None),
         ("규제가 전면적으로 바뀐 때는 언제인가?", "date"),
         ("예비용 장비를 보관하는 곳은?", None),
+        ("투자 규모는 어느 정도예요?", "quantity"),
+        ("어느 정도 닮은 모델은 무엇인가?", None),
+        ("그 프로젝트의 정량 목표는?", "quantity"),
     ],
 )
 def test_question_cues(question: str, expected: str | None) -> None:
