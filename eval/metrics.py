@@ -32,6 +32,12 @@ def spans_overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+def quotes_evidence(quote: str, evidence: str) -> bool:
+    """True when a cited quote holds the whole gold evidence text (spacing aside): the same statement, also where
+    the corpus repeats it in another document than the one the gold names."""
+    return bool(evidence) and "".join(evidence.split()) in "".join(quote.split())
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) by linear interpolation; 0 for no values."""
     if not values:

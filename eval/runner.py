@@ -20,6 +20,7 @@ from eval.metrics import (
     mean,
     ndcg_at,
     percentile,
+    quotes_evidence,
     recall_at,
     reciprocal_rank,
     spans_overlap,
@@ -130,7 +131,9 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
         else:
             document, start, end = span
             on_evidence = [
-                c.doc_id == document.doc_id and spans_overlap(c.start, c.end, start, end) for c in answer.citations
+                (c.doc_id == document.doc_id and spans_overlap(c.start, c.end, start, end))
+                or quotes_evidence(c.quote, item.evidence or "")
+                for c in answer.citations
             ]
             result.evidence_recalled = any(on_evidence)
             result.cited_supporting = [
