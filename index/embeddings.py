@@ -152,6 +152,12 @@ def _load_onnx_encoder(model: str, cache_dir: str, backend: str) -> OnnxEncoder:
             ) from exc
 
 
+def _dimension(client: SentenceTransformer | OnnxEncoder) -> int:
+    dim = client.get_embedding_dimension()
+    assert dim is not None
+    return int(dim)
+
+
 class SentenceTransformerEmbeddings(BaseModel):
     """Passage and query vectors from a sentence-transformers model (L2-normalised float32); LangChain's
     `Embeddings` interface is added by `index.langchain_adapters.LangChainEmbeddings`."""
@@ -193,19 +199,17 @@ class SentenceTransformerEmbeddings(BaseModel):
 
     @property
     def dimension(self) -> int:
-        """Length of the vectors."""
-        dim = self.client.get_embedding_dimension()
-        assert dim is not None
-        return int(dim)
+        """Length of the vectors (read from the model that indexes, the one an ingest loads anyway)."""
+        return _dimension(self._client(effective_backend(self.model, self.backend, self.device, indexing=True)))
 
     def _encode(self, texts: list[str], prefix: str, progress: bool, indexing: bool = False) -> np.ndarray:
         """Vectors in the order of `texts`, encoded longest first in batches of similar length (little padding)."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
         client = self._client(effective_backend(self.model, self.backend, self.device, indexing=indexing))
+        if not texts:
+            return np.zeros((0, _dimension(client)), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         prefixed = [prefix + texts[i] for i in order]
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        out = np.zeros((len(texts), _dimension(client)), dtype=np.float32)
         starts = range(0, len(prefixed), self.batch_size)
         for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
             # One batch at a time per process: concurrent torch calls on a few cores only fight over them, and a

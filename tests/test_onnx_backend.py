@@ -86,6 +86,33 @@ HEAVY = ("torch", "transformers", "sentence_transformers")
 
 
 @pytest.mark.slow
+def test_an_auto_ingest_loads_only_the_int8_encoder(tmp_path: Path) -> None:
+    """Indexing needs the int8 graph alone: the float32 one (for questions) is not loaded, not even for the
+    index's vector length."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "경상북도는 이차전지 산업을 육성한다.\n구미시는 전자산업의 중심이다.\n"
+    (docs / "note.txt").write_text(text, encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from index import embeddings\n"
+        "from assistant.cli import app\n"
+        f"sys.argv = ['rag', 'ingest', {str(docs)!r}, '--json']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(key[0] for key in embeddings._LOADED))\n"
+    )
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(tmp_path / "data"),
+        "RAG_MODEL_CACHE_DIR": str(MODEL_CACHE_DIR),
+        "RAG_EMBEDDING_BACKEND": "auto",
+        "RAG_SERVER_AUTODETECT": "false",
+    }
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "['onnx-int8']"
+
+
 def test_light_commands_import_no_torch(seed_settings, tmp_path: Path) -> None:
     """`--help`, `show`, `sessions`, BM25 search and (with the default ONNX backend) a dense search never import
     torch."""
