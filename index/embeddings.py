@@ -205,11 +205,9 @@ class SentenceTransformerEmbeddings(BaseModel):
     def _encode(self, texts: list[str], prefix: str, progress: bool, indexing: bool = False) -> np.ndarray:
         """Vectors in the order of `texts`, encoded longest first in batches of similar length (little padding)."""
         client = self._client(effective_backend(self.model, self.backend, self.device, indexing=indexing))
-        if not texts:
-            return np.zeros((0, _dimension(client)), dtype=np.float32)
+        out = np.zeros((len(texts), _dimension(client)), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         prefixed = [prefix + texts[i] for i in order]
-        out = np.zeros((len(texts), _dimension(client)), dtype=np.float32)
         starts = range(0, len(prefixed), self.batch_size)
         for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
             # One batch at a time per process: concurrent torch calls on a few cores only fight over them, and a
