@@ -113,6 +113,7 @@ def test_an_auto_ingest_loads_only_the_int8_encoder(tmp_path: Path) -> None:
     assert run.stdout.strip().splitlines()[-1] == "['onnx-int8']"
 
 
+@pytest.mark.slow
 def test_light_commands_import_no_torch(seed_settings, tmp_path: Path) -> None:
     """`--help`, `show`, `sessions`, BM25 search and (with the default ONNX backend) a dense search never import
     torch."""
