@@ -36,7 +36,7 @@ from assistant.answer_model import FEATURES, MODEL_PATH, AnswerModel, LogisticMo
 from assistant.service import Assistant
 from assistant.settings import Settings
 from eval.corpus import corpus_assistant
-from eval.metrics import character_f1, exact_match, spans_overlap
+from eval.metrics import character_f1, exact_match, holds_evidence
 from eval.qa import QAItem, evidence_span, load_qa
 from eval.split import Part, items_in_part, part_of
 
@@ -90,8 +90,9 @@ def collect(
         document, start, end = span
         item_part = _part(document.title if source == "dev" else item.id, source)
         sentences, matrix = answerer.candidates(question, question)
+        gold = (document.doc_id, start, end)
         labels = np.array(
-            [s.document.doc_id == document.doc_id and spans_overlap(s.start, s.end, start, end) for s in sentences],
+            [holds_evidence(s.document.doc_id, s.start, s.end, s.text, gold, item.evidence or "") for s in sentences],
             dtype=bool,
         )
         out.append(Question(item, item_part, True, matrix, labels, source))

@@ -38,6 +38,13 @@ def quotes_evidence(quote: str, evidence: str) -> bool:
     return bool(evidence) and "".join(evidence.split()) in "".join(quote.split())
 
 
+def holds_evidence(doc_id: str, start: int, end: int, quote: str, gold: tuple[str, int, int], evidence: str) -> bool:
+    """Whether a cited (or candidate) span holds the gold evidence: it overlaps the gold span `gold` (doc_id,
+    start, end), or its quote holds the whole evidence text (`quotes_evidence`)."""
+    gold_doc, gold_start, gold_end = gold
+    return (doc_id == gold_doc and spans_overlap(start, end, gold_start, gold_end)) or quotes_evidence(quote, evidence)
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) by linear interpolation; 0 for no values."""
     if not values:

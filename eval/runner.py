@@ -17,10 +17,10 @@ from assistant.service import Assistant
 from eval.metrics import (
     character_f1,
     exact_match,
+    holds_evidence,
     mean,
     ndcg_at,
     percentile,
-    quotes_evidence,
     recall_at,
     reciprocal_rank,
     spans_overlap,
@@ -130,10 +130,9 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
             result.refused_correctly = not answer.grounded
         else:
             document, start, end = span
+            gold = (document.doc_id, start, end)
             on_evidence = [
-                (c.doc_id == document.doc_id and spans_overlap(c.start, c.end, start, end))
-                or quotes_evidence(c.quote, item.evidence or "")
-                for c in answer.citations
+                holds_evidence(c.doc_id, c.start, c.end, c.quote, gold, item.evidence or "") for c in answer.citations
             ]
             result.evidence_recalled = any(on_evidence)
             result.cited_supporting = [

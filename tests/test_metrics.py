@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.metrics import quotes_evidence, spans_overlap
+from eval.metrics import holds_evidence, quotes_evidence, spans_overlap
 
 
 def test_a_cited_sentence_holding_the_whole_evidence_counts_wherever_it_stands() -> None:
@@ -16,3 +16,12 @@ def test_a_cited_sentence_holding_the_whole_evidence_counts_wherever_it_stands()
 def test_spans_overlap_when_they_share_a_character() -> None:
     assert spans_overlap(0, 10, 9, 20)
     assert not spans_overlap(0, 10, 10, 20)
+
+
+def test_a_span_holds_the_evidence_by_overlapping_it_or_by_quoting_it_elsewhere() -> None:
+    evidence = "대구시는 대구테크노파크가 거점이다."
+    gold = ("doc-a", 100, 119)
+    assert holds_evidence("doc-a", 90, 101, "…", gold, evidence)  # overlaps the gold span
+    assert not holds_evidence("doc-a", 119, 140, "다른 문장.", gold, evidence)  # right after it
+    assert not holds_evidence("doc-b", 100, 119, "다른 문장.", gold, evidence)  # same offsets, another document
+    assert holds_evidence("doc-b", 0, 19, evidence, gold, evidence)  # the statement repeated in another document
