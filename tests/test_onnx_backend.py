@@ -68,6 +68,16 @@ def test_export_is_cached_beside_the_model() -> None:
     assert not list(export.parent.glob(f".{export.name}.tmp-*"))  # no half-built leftovers
 
 
+def test_export_keeps_the_fast_fusions_and_not_the_slow_one() -> None:
+    import onnx
+
+    export = export_onnx(MODEL_CACHE_DIR / "intfloat__multilingual-e5-small")
+    for graph, attention in (("model.onnx", "Attention"), ("model_int8.onnx", "QAttention")):
+        ops = {node.op_type for node in onnx.load(str(export / graph), load_external_data=False).graph.node}
+        assert {attention, "BiasGelu", "LayerNormalization"} <= ops, (graph, ops)
+        assert "SkipLayerNormalization" not in ops, graph  # slower on CPU than Add + LayerNormalization
+
+
 def test_backend_choice() -> None:
     assert effective_backend("bundled:intfloat/multilingual-e5-small") == "onnx"
     assert effective_backend("bundled:intfloat/multilingual-e5-small", indexing=True) == "onnx-int8"
