@@ -14,6 +14,7 @@ from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions
 from index.stores.base import IndexView
+from index.translation import english_word_forms
 
 MODES = ("hybrid", "dense", "bm25")
 CROSSLINGUAL_WEIGHT = 2.0
@@ -50,8 +51,13 @@ class ScoredChunk:
 
 
 def lexical_tokens(query: str) -> list[str]:
-    """What BM25 matches for a query: its morphemes plus the Korean names of the regions it names."""
-    return tokenize(query) + tokenize(" ".join(find_regions(query)))
+    """What BM25 matches for a query: its morphemes plus the Korean names of the regions it names, and for an
+    English query the Korean translations of its words (`index/translation.py`), since Korean text holds few
+    English words. Common wrong senses among the translations weigh little: BM25 gives common terms a low IDF."""
+    tokens = tokenize(query) + tokenize(" ".join(find_regions(query)))
+    if detect_language(query) != "en":
+        return tokens
+    return list(dict.fromkeys(tokens + [token for forms in english_word_forms(query) for token in sorted(forms)]))
 
 
 class SearchEngine:

@@ -1,4 +1,5 @@
-"""The development QA set's quality bar: hybrid retrieval beats both retrievers, unanswerables are refused."""
+"""The development QA set's quality bar: hybrid retrieval at least as good as each retriever, unanswerables
+refused."""
 
 from __future__ import annotations
 
@@ -17,11 +18,20 @@ def evaluation(seed_assistant: Assistant) -> tuple[dict[str, Any], list[ItemResu
     return run_eval(seed_assistant, items, progress=False)
 
 
-def test_hybrid_recall_at_5_and_mrr_beat_each_retriever(evaluation: tuple[dict[str, Any], list[ItemResult]]) -> None:
+# One question of 75 moving one place (3rd to 2nd) changes MRR by 0.002.
+MRR_TIE = 0.002
+
+
+def test_hybrid_finds_and_ranks_at_least_as_well_as_each_retriever(
+    evaluation: tuple[dict[str, Any], list[ItemResult]],
+) -> None:
     retrieval = evaluation[0]["retrieval"]
     assert retrieval["hybrid"]["recall@5"] >= 0.95
-    assert retrieval["hybrid"]["mrr"] > retrieval["bm25"]["mrr"]
-    assert retrieval["hybrid"]["mrr"] > retrieval["dense"]["mrr"]
+    for single in ("bm25", "dense"):
+        assert retrieval["hybrid"]["recall@5"] >= retrieval[single]["recall@5"], single
+        # English questions match Korean text through translations since BM25 got them; on the seeds BM25 alone
+        # then ranks as well as the fusion (MRR 0.810 both), on the sample documents far worse (0.58 vs 0.71).
+        assert retrieval["hybrid"]["mrr"] >= retrieval[single]["mrr"] - MRR_TIE, single
 
 
 def test_every_english_item_retrieves_its_korean_evidence_in_top_5(

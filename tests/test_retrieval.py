@@ -30,6 +30,24 @@ def test_english_query_finds_korean_passage(seed_assistant: Assistant, query: st
     assert any(r.document.source.startswith(source) and needle in r.chunk.text for r in results)
 
 
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("Which two local governments are building a Digital Open Lab together?", "디지털 오픈랩"),
+        ("What is the budget of the Digital Open Lab project?", "497억원"),
+    ],
+)
+def test_an_english_query_matches_korean_text_lexically_through_its_translations(
+    seed_assistant: Assistant, query: str, needle: str
+) -> None:
+    tokens = lexical_tokens(query)
+    assert "digital" in tokens and {"디지털", "오픈", "랩"} <= set(tokens)  # its own words and their translations
+    korean = "디지털 오픈랩 사업비는 얼마인가요?"
+    assert lexical_tokens(korean) == ["디지털", "오픈", "랩", "사업비", "얼마"]  # a Korean query: its morphemes only
+    results = seed_assistant.search(query, k=5, mode="bm25")
+    assert any(r.document.source.startswith("003_") and needle in r.chunk.text for r in results)
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_every_mode_finds_an_exact_korean_phrase(seed_assistant: Assistant, mode: str) -> None:
     results = seed_assistant.search("메디시티협의회 공동 IRB", k=5, mode=mode)
