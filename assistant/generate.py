@@ -41,6 +41,7 @@ from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from index.documents import SourceDocument
 from index.language import detect_language
+from index.regions import find_regions
 from index.search import ScoredChunk
 
 logger = logging.getLogger(__name__)
@@ -349,7 +350,8 @@ def rewrite_problem(rewrite: str, question: str, history: list[Turn]) -> str | N
     """Why a model's rewrite should not be used as the retrieval query, or None when it is fine: empty, too
     long, an answer rather than a query, built from terms that neither the question nor the recent
     conversation contains (a hallucinated subject retrieves the wrong documents), or missing what the
-    question itself asks about (a small model likes to repeat the previous question)."""
+    question itself asks about (a small model likes to repeat the previous question), or leaving the region the
+    conversation was about when the question names none."""
     if not rewrite:
         return "it was empty"
     if len(rewrite) > CONDENSE_MAX_CHARS:
@@ -367,4 +369,7 @@ def rewrite_problem(rewrite: str, question: str, history: list[Turn]) -> str | N
     unknown = [t for t in terms if t.lower() not in conversation]
     if len(terms) - len(unknown) < CONDENSE_MIN_KNOWN_TERMS * len(terms):
         return f"it brought in {', '.join(unknown[:5])}, which the conversation never mentioned"
+    place = find_regions(history[-1].query) if history and not find_regions(question) else []
+    if place and not set(find_regions(rewrite)) & set(place):  # a follow-up stays in the place it was asked about
+        return f"it dropped {', '.join(place)}, where the conversation is"
     return None

@@ -280,6 +280,12 @@ def test_condense_rewrite_checks() -> None:
     )
     assert "answered" in rewrite_problem("Ulsan will create jobs [1]", "How many jobs will it create?", [turn])
     assert rewrite_problem("", "How many jobs will it create?", [turn]) == "it was empty"
+    # The place the conversation is about stays in the rewrite unless the question names another one.
+    lost = "The wind cluster will create how many jobs?"
+    assert "dropped 울산" in rewrite_problem(lost, "How many jobs will the wind cluster create?", [turn])
+    assert rewrite_problem(lost, "How many jobs will the wind cluster create?", []) is None
+    busan = "How much will Busan invest in the wind cluster?"  # the question names its own place
+    assert rewrite_problem(busan, busan, [turn]) is None
 
 
 def test_claim_figures_may_be_repeated_when_explaining_a_claim(local_seed_assistant: Assistant, sources) -> None:
