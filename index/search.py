@@ -127,7 +127,7 @@ class SearchEngine:
 
         Dense: one list over all chunks and, for a question not in the corpus's main language, one over
         main-language chunks only, weighted up, so that same-language text (e.g. a machine translation)
-        cannot crowd out the original. BM25: query morphemes plus the Korean names of the regions it names.
+        cannot crowd out the original. BM25: `lexical_tokens` (an English query's words with their translations).
         """
         allowed = self.region_rows(query) if region_filter else None
         lists: list[tuple[float, list[int]]] = []
