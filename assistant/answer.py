@@ -24,7 +24,6 @@ from assistant.answer_model import (
     Candidate,
     QueryTerm,
     QueryView,
-    character_bigrams,
     feature_matrix,
     load_answer_model,
     token_bigrams,
@@ -33,7 +32,7 @@ from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
-from assistant.short_answer import QuestionCues, answer_likeness, best_span, question_cues
+from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
 from index.korean import tokenize
@@ -201,7 +200,7 @@ class ExtractiveAnswerer:
             terms.append(QueryTerm(frozenset(forms), sum(known) / len(known) if known else index.idf("")))
         return QueryView(terms, token_bigrams(tokenize(query)), character_bigrams(query))
 
-    def _candidate(self, result: ScoredChunk, index: int, cosine: float, cues: QuestionCues) -> Candidate:
+    def _candidate(self, result: ScoredChunk, index: int, cosine: float, likeness: float) -> Candidate:
         """The evidence inputs of the `index`-th sentence of a retrieved chunk's document."""
         document = result.document
         all_sentences = self._document_sentences(document)
@@ -224,7 +223,7 @@ class ExtractiveAnswerer:
             previous_tokens=neighbours[0],
             next_tokens=neighbours[1],
             bigrams=features.bigrams,
-            answer_likeness=answer_likeness(text, cues, self.model.short_answer),
+            answer_likeness=likeness,
             title_tokens=frozenset(tokenize(document.title)),
             chunk_tokens=self._chunk_tokens(result),
             chunk_cosine=result.dense_score or 0.0,
@@ -262,10 +261,10 @@ class ExtractiveAnswerer:
             sentences.append(ScoredSentence(result.document, span.start, span.end, result.rank))
         # Only the candidates are encoded (in one batch); their neighbours need tokens only.
         cosines = self.encode_passages([s.text for s in sentences]) @ query_vector if sentences else np.zeros(0)
-        cues = question_cues(query)
+        likeness = answer_likeness([s.text for s in sentences], question_cues(query), self.model.short_answer)
         candidates = [
-            self._candidate(result, index, float(cosine), cues)
-            for (result, index), cosine in zip(picked, cosines, strict=True)
+            self._candidate(result, index, float(cosine), phrase)
+            for (result, index), cosine, phrase in zip(picked, cosines, likeness, strict=True)
         ]
         english = detect_language(query) == "en"
         return sentences, feature_matrix(candidates, self.query_view(query), answer_type is not None, english)

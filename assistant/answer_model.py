@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.short_answer import FEATURES as SHORT_ANSWER_FEATURES
+from assistant.short_answer import character_bigrams
+from assistant.tree_model import TreeEnsemble
 from index.bm25 import BM25_B, BM25_K1
 from index.errors import ModelUnavailableError
 
@@ -100,12 +102,6 @@ class QueryView:
 def token_bigrams(tokens: list[str]) -> frozenset[tuple[str, str]]:
     """Pairs of consecutive search tokens."""
     return frozenset(pairwise(tokens))
-
-
-def character_bigrams(text: str) -> frozenset[str]:
-    """Pairs of consecutive letters or digits, blanks and punctuation removed (robust to word splitting)."""
-    letters = "".join(ch for ch in text.lower() if ch.isalnum())
-    return frozenset(letters[i : i + 2] for i in range(len(letters) - 1))
 
 
 def _idf_share(terms: list[QueryTerm], tokens: frozenset[str], total: float) -> float:
@@ -235,7 +231,7 @@ class AnswerModel:
     version: str
     evidence: LogisticModel
     cutoffs: dict[str, float]
-    short_answer: LogisticModel
+    short_answer: TreeEnsemble
     short_answer_cutoff: float
     report: dict
 
@@ -265,7 +261,7 @@ def load_answer_model(path: Path = MODEL_PATH) -> AnswerModel:
             version=data["version"],
             evidence=LogisticModel.from_json(data["evidence"], FEATURES),
             cutoffs={language: float(value) for language, value in data["cutoffs"].items()},
-            short_answer=LogisticModel.from_json(data["short_answer"], SHORT_ANSWER_FEATURES),
+            short_answer=TreeEnsemble.from_json(data["short_answer"], SHORT_ANSWER_FEATURES),
             short_answer_cutoff=float(data["short_answer_cutoff"]),
             report=data.get("report", {}),
         )

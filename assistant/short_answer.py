@@ -1,10 +1,12 @@
 """The short answer: the exact phrase of a cited sentence that answers the question.
 
 Candidates are the noun phrases of the sentence (runs of Kiwi nominal morphemes, numbers with their units,
-names, quoted titles) and every run of whole words inside them. A logistic regression fitted on development
-data (`eval/fit_answer_model.py`) scores each with features of the question: what it asks for (a person, a
-date, an amount, a count, a place...), the particle and head noun around its question word, and how far the
-candidate stands from the question's words in the sentence. The best candidate is the short answer.
+names, quoted titles) and every run of whole words inside them. Boosted trees fitted on development data
+(`eval/fit_answer_model.py`, `assistant/tree_model.py`) score each with features of the question: what it asks
+for (a person, a date, an amount, a count, a place...), the particle and the noun it asks about (its focus),
+how far the candidate stands from the question's words in the sentence and whether they stand on the same
+sides of it as around the question word, what role the particle after it gives it, and how much of it the
+question already says. The best candidate is the short answer.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from index.korean import Morpheme, morphemes
 from index.translation import query_word_forms
 
 if TYPE_CHECKING:
-    from assistant.answer_model import LogisticModel
+    from assistant.tree_model import TreeEnsemble
 
 NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XPN", "XSN", "W_SERIAL", "SW"})
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR", "VV", "VA"})
@@ -29,12 +31,25 @@ _OPENING = "「『〈《‘“\"'"
 _CLOSING = "」』〉》’”\"'"
 # What a question asks for, from its question word (Korean or English whole words).
 KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"언제|몇\s*(?:년|월|일|세기)|연도|시기|\bwhen\b|what (?:year|month|date)|which year", re.I)),
+    (
+        "date",
+        re.compile(
+            r"언제|몇\s*(?:년|월|일|세기)|연도|년도|시기|시점|날짜|일자|\bwhen\b|what (?:year|month|date)|which year",
+            re.I,
+        ),
+    ),
     ("money", re.compile(r"얼마|금액|예산|비용|사업비|how much|budget|\bcost", re.I)),
     ("count", re.compile(r"몇|how many|number of", re.I)),
     ("percent", re.compile(r"비율|비중|퍼센트|percent|share|\brate\b", re.I)),
-    ("person", re.compile(r"누구|누가|인물|\bwho(?:m|se)?\b", re.I)),
-    ("place", re.compile(r"어디|어느\s*(?:곳|지역|나라|도시)|\bwhere\b|which (?:city|region|country|province)", re.I)),
+    ("person", re.compile(r"누구|누가|인물|사람|\bwho(?:m|se)?\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"어디|어느\s*(?:곳|지역|나라|도시)|곳[은이]|장소|위치|출생지"
+            r"|\bwhere\b|which (?:city|region|country|province)",
+            re.I,
+        ),
+    ),
 )
 KINDS = ("date", "money", "count", "percent", "person", "place")
 _WH_WORD = re.compile(r"누구|누가|언제|어디|무엇|무슨|어떤|어떠한|어느|몇|얼마|뭐")
@@ -42,6 +57,13 @@ _DATE_UNIT = re.compile(r"\d\s*(?:년|월|일|세기|년대)|\b(?:19|20)\d{2}\b"
 _MONEY_UNIT = re.compile(r"\d[\d,.]*\s*(?:조|억|만|천)?\s*(?:원|달러|엔|유로)|\$\s*\d")
 _PERCENT_UNIT = re.compile(r"\d[\d,.]*\s*(?:%|퍼센트|%p)")
 PARTICLE_CLASSES = {"은": "topic", "는": "topic", "이": "subject", "가": "subject", "을": "object", "를": "object"}
+# What the morpheme after a candidate makes of it (a particle's role, or the copula: "X이다").
+ROLES = ("topic", "subject", "object", "genitive", "adverbial", "copula")
+_ROLE_OF_TAG = {"JKS": "subject", "JKO": "object", "JKG": "genitive", "JKB": "adverbial", "VCP": "copula"}
+# Nouns that name no kind of thing ("the name of X", "what thing"): a question's focus is the noun before them.
+GENERIC_NOUNS = frozenset(
+    {"이름", "명칭", "칭호", "것", "무엇", "뭐", "곳", "누구", "언제", "어디", "얼마", "수", "때", "말"}
+)
 
 FEATURES = (
     "question_overlap",
@@ -55,6 +77,7 @@ FEATURES = (
     "run_suffix",
     "run_prefix",
     "kind_match",
+    "kind_mismatch",
     "kind_expected",
     "particle_match",
     "head_noun_match",
@@ -63,6 +86,12 @@ FEATURES = (
     "before_match",
     "after_match",
     *(f"kind_{kind}" for kind in KINDS),
+    "question_characters",
+    "focus_match",
+    "adjacent_match",
+    "order_agreement",
+    "hangul_share",
+    *(f"next_{role}" for role in ROLES),
 )
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
 
@@ -92,6 +121,10 @@ class QuestionCues:
     tokens: frozenset[str]
     before: frozenset[str] = frozenset()
     after: frozenset[str] = frozenset()
+    focus: str | None = None
+    characters: frozenset[str] = frozenset()
+    before_question_word: frozenset[str] = frozenset()
+    after_question_word: frozenset[str] = frozenset()
 
 
 def _particle_class(form: str) -> str:
@@ -106,6 +139,7 @@ def question_cues(question: str) -> QuestionCues:
     before: frozenset[str] = frozenset()
     after_words: frozenset[str] = frozenset()
     wh = _WH_WORD.search(question)
+    wh_start, wh_end = (wh.start(), wh.end()) if wh else (len(question), len(question))
     if wh:
         after = [m for m in tokens if m.start >= wh.end()]
         nouns = [m for m in after if m.tag in ("NNG", "NNP", "NNB")][:1]
@@ -115,7 +149,28 @@ def question_cues(question: str) -> QuestionCues:
         after_words = _context(after)
     content = frozenset(m.form.lower() for m in tokens if m.tag in CONTENT_TAGS)
     content |= {form for forms in query_word_forms(question) for form in forms}  # English: Korean translations
-    return QuestionCues(kind, _particle_class(particle) if particle else None, head, content, before, after_words)
+    nouns_before = [
+        m.form for m in tokens if m.end <= wh_start and m.tag in ("NNG", "NNP") and m.form not in GENERIC_NOUNS
+    ]
+    return QuestionCues(
+        kind,
+        _particle_class(particle) if particle else None,
+        head,
+        content,
+        before,
+        after_words,
+        focus=head if head and head not in GENERIC_NOUNS else (nouns_before[-1] if nouns_before else None),
+        characters=character_bigrams(question),
+        before_question_word=frozenset(m.form.lower() for m in tokens if m.end <= wh_start and m.tag in CONTENT_TAGS),
+        after_question_word=frozenset(m.form.lower() for m in tokens if m.start >= wh_end and m.tag in CONTENT_TAGS),
+    )
+
+
+def character_bigrams(text: str) -> frozenset[str]:
+    """Pairs of consecutive letters or digits, blanks and punctuation removed (robust to word splitting); a
+    one-letter text: its letter."""
+    letters = "".join(ch for ch in text.lower() if ch.isalnum())
+    return frozenset(letters[i : i + 2] for i in range(len(letters) - 1)) or frozenset(letters)
 
 
 def _context(tokens: list[Morpheme]) -> frozenset[str]:
@@ -163,9 +218,15 @@ def candidate_spans(sentence: str) -> list[Span]:
                 first, last = position[id(piece[0])], position[id(piece[-1])]
                 spans.append(
                     Span(
-                        start, end, piece, i == 0 and j == len(words), i == 0, j == len(words),
+                        start,
+                        end,
+                        piece,
+                        i == 0 and j == len(words),
+                        i == 0,
+                        j == len(words),
                         tokens[last + 1] if last + 1 < len(tokens) else None,
-                        _context(tokens[:first][::-1]), _context(tokens[last + 1 :]),
+                        _context(tokens[:first][::-1]),
+                        _context(tokens[last + 1 :]),
                     )
                 )
     return spans
@@ -205,6 +266,8 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
         distance = min((min(abs(m.start - span.end), abs(span.start - m.end)) for m in outside), default=len(sentence))
         next_morpheme = span.next_morpheme
         particle = next_morpheme.form if next_morpheme and next_morpheme.tag.startswith("J") else None
+        next_form = next_morpheme.form if next_morpheme else None
+        role = _role(next_morpheme)
         before = sentence[span.start - 1] if span.start else ""
         after = sentence[span.end] if span.end < len(sentence) else ""
         rows.append(
@@ -220,6 +283,7 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
                 float(span.run_suffix),
                 float(span.run_prefix),
                 float(_kind_matches(cues.kind, kind)),
+                float(cues.kind is not None and kind is not None and not _kind_matches(cues.kind, kind)),
                 float(cues.kind is not None),
                 float(particle is not None and _particle_class(particle) == cues.particle),
                 float(
@@ -234,23 +298,63 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
                 float(bool(cues.before & span.before)),
                 float(bool(cues.after & span.after)),
                 *(float(kind == name) for name in KINDS),
+                _share(character_bigrams(text), cues.characters),
+                float(cues.focus is not None and (_letters(text).endswith(cues.focus) or next_form == cues.focus)),
+                float(bool((span.before | span.after) & cues.tokens)),
+                _order_agreement(matched, span, cues),
+                sum(1 for ch in text if "가" <= ch <= "힣") / max(sum(1 for ch in text if ch.isalnum()), 1),
+                *(float(role == name) for name in ROLES),
             ]
         )
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
-def answer_likeness(sentence: str, cues: QuestionCues, model: LogisticModel) -> float:
-    """How much the sentence holds a phrase that answers: the best probability of its candidates that are
-    not words of the question (0 when it has none)."""
-    spans = candidate_spans(sentence)
-    if not spans:
+def _share(pairs: frozenset[str], question: frozenset[str]) -> float:
+    return len(pairs & question) / len(pairs) if pairs else 0.0
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _role(morpheme: Morpheme | None) -> str | None:
+    """The role a following morpheme gives a candidate (topic, subject, object, genitive, adverbial, copula)."""
+    if morpheme is None:
+        return None
+    if morpheme.tag in ("JX", "JKS", "JKO") and morpheme.form in PARTICLE_CLASSES:
+        return PARTICLE_CLASSES[morpheme.form]
+    return _ROLE_OF_TAG.get(morpheme.tag)
+
+
+def _order_agreement(matched: list[Morpheme], span: Span, cues: QuestionCues) -> float:
+    """How well the question's words stand around the candidate as they stand around its question word: words
+    before the question word found before the candidate, words after it found after, less the other way round
+    (a share of the question words found; 0 for a question with nothing after its question word)."""
+    if not cues.after_question_word:
         return 0.0
-    matrix = feature_matrix(sentence, spans, cues)
-    new = matrix[:, FEATURES.index("any_in_question")] == 0
-    return float(model.probabilities(matrix[new]).max()) if new.any() else 0.0
+    before = {m.form.lower() for m in matched if m.end <= span.start}
+    after = {m.form.lower() for m in matched if m.start >= span.end}
+    found = before | after
+    if not found:
+        return 0.0
+    agree = len(cues.before_question_word & before) + len(cues.after_question_word & after)
+    disagree = len(cues.before_question_word & after) + len(cues.after_question_word & before)
+    return (agree - disagree) / len(found)
 
 
-def best_span(question: str, sentence: str, model: LogisticModel) -> tuple[int, int, float] | None:
+def answer_likeness(sentences: list[str], cues: QuestionCues, model: TreeEnsemble) -> list[float]:
+    """How much each sentence holds a phrase that answers: the best probability of its candidates that are not
+    words of the question (0 when it has none). All sentences' candidates are scored in one batch."""
+    matrices = [feature_matrix(sentence, candidate_spans(sentence), cues) for sentence in sentences]
+    new = [m[m[:, FEATURES.index("any_in_question")] == 0] for m in matrices]
+    if not any(len(m) for m in new):
+        return [0.0] * len(sentences)
+    probabilities = model.probabilities(np.vstack(new))
+    ends = np.cumsum([len(m) for m in new])
+    return [float(probabilities[end - len(m) : end].max()) if len(m) else 0.0 for m, end in zip(new, ends, strict=True)]
+
+
+def best_span(question: str, sentence: str, model: TreeEnsemble) -> tuple[int, int, float] | None:
     """The (start, end, probability) of the phrase of `sentence` most likely to answer `question`, or None
     when the sentence has no candidate phrase."""
     spans = candidate_spans(sentence)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from assistant.answer_model import load_answer_model
-from assistant.short_answer import FEATURES, best_span, candidate_spans, feature_matrix, question_cues
+from assistant.short_answer import (
+    FEATURES,
+    answer_likeness,
+    best_span,
+    candidate_spans,
+    feature_matrix,
+    question_cues,
+)
 
 SENTENCE = "본 사업은 2025년까지 총 497억원(국비 470, 지방비 27) 규모의 재원이 투입될 예정이다."
 
@@ -28,6 +35,41 @@ def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
     assert question_cues("사업비는 얼마인가요?").kind == "money"
     assert question_cues("When was the committee launched?").kind == "date"
     assert question_cues("노아는 누구의 명령에 따라 배를 만들었나?").particle == "의"
+
+
+def test_the_focus_is_the_noun_the_question_asks_about() -> None:
+    assert question_cues("1967년에 외국인들의 거주시설로 지어진 아파트의 이름은 무엇인가?").focus == "아파트"
+    assert question_cues("1935년 내자동에 지어진 관사는 벽돌 대신 어떤 자재를 사용했나?").focus == "자재"
+    assert question_cues("대통합민주신당으로 재집합하게 된 당은?").focus == "당"
+
+
+def _row(question: str, sentence: str, phrase: str) -> dict[str, float]:
+    spans = candidate_spans(sentence)
+    matrix = feature_matrix(sentence, spans, question_cues(question))
+    index = next(i for i, s in enumerate(spans) if sentence[s.start : s.end] == phrase)
+    return dict(zip(FEATURES, matrix[index], strict=True))
+
+
+def test_features_see_the_focus_the_role_and_the_word_order() -> None:
+    question = "경성 미쿠니상사는 1935년 어디에 관사를 지었나?"
+    sentence = "경성 미쿠니상사는 1935년 더욱 진보된 건축 기술로 종로구에 또 하나의 관사를 짓는다."
+    place, company = _row(question, sentence, "종로구"), _row(question, sentence, "미쿠니상사")
+    assert place["order_agreement"] > company["order_agreement"]  # 관사 after it, 미쿠니상사/1935년 before it
+    assert place["next_adverbial"] == 1.0 and company["next_topic"] == 1.0
+    assert company["question_characters"] == 1.0 and place["question_characters"] == 0.0
+    apartment = _row(
+        "외국인들의 거주시설로 지어진 아파트의 이름은?", "한남동 힐탑아파트는 1967년 지어졌다.", "힐탑아파트"
+    )
+    assert apartment["focus_match"] == 1.0
+
+
+def test_answer_likeness_scores_sentences_in_one_batch_as_one_by_one() -> None:
+    model = load_answer_model().short_answer
+    cues = question_cues("디지털 오픈랩 사업에 투입되는 재원은 얼마인가요?")
+    sentences = [SENTENCE, "…", "디지털 오픈랩은 대구와 경북에 조성된다."]
+    batch = answer_likeness(sentences, cues, model)
+    assert batch == [answer_likeness([s], cues, model)[0] for s in sentences]
+    assert batch[1] == 0.0  # no candidate phrase
 
 
 def test_feature_rows_match_the_feature_names() -> None:
