@@ -131,6 +131,10 @@ def quantities(text: str) -> set[Quantity]:
         number_span = match.span("number")
         if number_span in breakdown_spans:
             continue
+        before, after = text[number_span[0] - 1 : number_span[0]], text[number_span[1] : number_span[1] + 1]
+        glued = after.isascii() and after.isalpha() and not match.group("scale")
+        if glued or (before.isascii() and before.isalpha()):
+            continue  # part of a name or code (5G, 3D, G20, B2B), not a quantity
         value = _number(match.group("number"))
         if match.group("scale"):
             value *= ENGLISH_SCALES[match.group("scale").lower()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.english_render import english_rendering
 from assistant.numbers import values
 
 
@@ -46,3 +47,13 @@ def test_different_amounts_differ() -> None:
 
 def test_text_without_numbers_has_no_quantities() -> None:
     assert values("광주 인공지능 집적단지 조성 사업") == set()
+
+
+@pytest.mark.parametrize("text", ["5G 시험망 구축", "3D 프린팅 센터", "G20 정상회의", "B2B 플랫폼"])
+def test_numbers_inside_names_are_not_quantities(text: str) -> None:
+    assert values(text) == set()
+    assert english_rendering(text) is None  # an English short answer does not render "5G" as 5
+
+
+def test_a_scale_word_glued_to_its_number_still_counts() -> None:
+    assert ("money", 5e6) in values("$5million")
