@@ -30,17 +30,17 @@ def test_candidates_are_noun_phrases_and_their_word_runs() -> None:
 
 
 def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
-    cues = question_cues("노아의 방주의 선체는 어떠한 나무로 만들었는가?")
-    assert cues.head_noun == "나무"
+    cues = question_cues("도는 새 청사를 어떠한 자재로 지었는가?")
+    assert cues.head_noun == "자재"
     assert question_cues("사업비는 얼마인가요?").kind == "money"
     assert question_cues("When was the committee launched?").kind == "date"
-    assert question_cues("노아는 누구의 명령에 따라 배를 만들었나?").particle == "의"
+    assert question_cues("두 시는 누구의 제안에 따라 협약을 맺었나?").particle == "의"
 
 
 def test_the_focus_is_the_noun_the_question_asks_about() -> None:
-    assert question_cues("1967년에 외국인들의 거주시설로 지어진 아파트의 이름은 무엇인가?").focus == "아파트"
-    assert question_cues("1935년 내자동에 지어진 관사는 벽돌 대신 어떤 자재를 사용했나?").focus == "자재"
-    assert question_cues("대통합민주신당으로 재집합하게 된 당은?").focus == "당"
+    assert question_cues("2020년 연구단지에 문을 연 센터의 이름은 무엇인가?").focus == "센터"
+    assert question_cues("도는 실증 단지에 어떤 장비를 설치했나?").focus == "장비"
+    assert question_cues("두 시와 협약을 맺은 기관은?").focus == "기관"
 
 
 def _row(question: str, sentence: str, phrase: str) -> dict[str, float]:
@@ -51,16 +51,16 @@ def _row(question: str, sentence: str, phrase: str) -> dict[str, float]:
 
 
 def test_features_see_the_focus_the_role_and_the_word_order() -> None:
-    question = "경성 미쿠니상사는 1935년 어디에 관사를 지었나?"
-    sentence = "경성 미쿠니상사는 1935년 더욱 진보된 건축 기술로 종로구에 또 하나의 관사를 짓는다."
-    place, company = _row(question, sentence, "종로구"), _row(question, sentence, "미쿠니상사")
-    assert place["order_agreement"] > company["order_agreement"]  # 관사 after it, 미쿠니상사/1935년 before it
+    question = "울산시는 2025년 어디에 수소 충전소를 짓나?"
+    sentence = "울산시는 2025년 더 넓은 부지를 찾아 남구에 또 하나의 수소 충전소를 짓는다."
+    place, company = _row(question, sentence, "남구"), _row(question, sentence, "울산시")
+    assert place["order_agreement"] > company["order_agreement"]  # 충전소 after it, 울산/2025년 before it
     assert place["next_adverbial"] == 1.0 and company["next_topic"] == 1.0
     assert company["question_characters"] == 1.0 and place["question_characters"] == 0.0
-    apartment = _row(
-        "외국인들의 거주시설로 지어진 아파트의 이름은?", "한남동 힐탑아파트는 1967년 지어졌다.", "힐탑아파트"
+    centre = _row(
+        "연구단지에 문을 연 센터의 이름은?", "연구단지에는 인공지능센터가 2020년 문을 열었다.", "인공지능센터"
     )
-    assert apartment["focus_match"] == 1.0
+    assert centre["focus_match"] == 1.0
 
 
 def test_answer_likeness_scores_sentences_in_one_batch_as_one_by_one() -> None:
