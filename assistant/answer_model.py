@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.short_answer import FEATURES as SHORT_ANSWER_FEATURES
 from assistant.short_answer import character_bigrams
-from assistant.tree_model import TreeEnsemble
+from assistant.tree_model import TreeEnsemble, sigmoid
 from index.bm25 import BM25_B, BM25_K1
 from index.errors import ModelUnavailableError
 
@@ -197,8 +197,7 @@ class LogisticModel:
         """P(positive) for each row of a feature matrix."""
         if not len(matrix):
             return np.zeros(0)
-        z = ((matrix - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return sigmoid(((matrix - self.mean) / self.scale) @ self.weights + self.bias)
 
     def to_json(self) -> dict:
         """The file form."""

@@ -270,6 +270,7 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
         role = _role(next_morpheme)
         before = sentence[span.start - 1] if span.start else ""
         after = sentence[span.end] if span.end < len(sentence) else ""
+        letters = _letters(text)
         rows.append(
             [
                 in_question / max(len(content), 1),
@@ -299,10 +300,10 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
                 float(bool(cues.after & span.after)),
                 *(float(kind == name) for name in KINDS),
                 _share(character_bigrams(text), cues.characters),
-                float(cues.focus is not None and (_letters(text).endswith(cues.focus) or next_form == cues.focus)),
+                float(cues.focus is not None and (letters.endswith(cues.focus) or next_form == cues.focus)),
                 float(bool((span.before | span.after) & cues.tokens)),
                 _order_agreement(matched, span, cues),
-                sum(1 for ch in text if "가" <= ch <= "힣") / max(sum(1 for ch in text if ch.isalnum()), 1),
+                sum(1 for ch in letters if "가" <= ch <= "힣") / max(len(letters), 1),
                 *(float(role == name) for name in ROLES),
             ]
         )

@@ -15,6 +15,11 @@ import numpy as np
 from index.errors import ModelUnavailableError
 
 
+def sigmoid(log_odds: np.ndarray) -> np.ndarray:
+    """Probabilities from log-odds (what both answer models output)."""
+    return 1.0 / (1.0 + np.exp(-log_odds))
+
+
 @dataclass(frozen=True)
 class TreeEnsemble:
     """Trees over named features: node arrays of shape (trees, nodes); a leaf points to itself."""
@@ -38,8 +43,7 @@ class TreeEnsemble:
         for _ in range(self.depth):
             goes_left = matrix[rows, self.feature[trees, node]] <= self.threshold[trees, node]
             node = np.where(goes_left, self.left[trees, node], self.right[trees, node])
-        z = self.baseline + self.value[trees, node].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-z))
+        return sigmoid(self.baseline + self.value[trees, node].sum(axis=1))
 
     @classmethod
     def from_histogram_boosting(cls, estimator: Any, features: tuple[str, ...]) -> TreeEnsemble:
