@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.anaphora import opens_with_pointer
 from assistant.answer_model import (
     AnswerModel,
     Candidate,
@@ -37,12 +38,13 @@ from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
 from index.korean import tokenize
 from index.language import detect_language
-from index.regions import find_regions
+from index.regions import find_regions, with_parents
 from index.search import ScoredChunk, SearchEngine
 from index.translation import query_word_forms
 
 NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in the documents."}
 KOREAN_SOURCES_NOTE = "The sources are in Korean; the cited sentences say:"
+PARAGRAPH_CONTEXT = 3  # sentences before a candidate in its paragraph that may name what it is about
 ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as likely to answer as the best
 
 
@@ -131,6 +133,12 @@ class SentenceTokens:
 
 def _normalised(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
+
+
+def _about_asked_regions(sentence: str, asked: set[str]) -> bool:
+    """False for a sentence that names regions, none of them (or their provinces) among the `asked` ones."""
+    named = with_parents(find_regions(sentence))
+    return not asked or not named or bool(asked.intersection(named))
 
 
 class ExtractiveAnswerer:
@@ -227,7 +235,20 @@ class ExtractiveAnswerer:
             title_tokens=frozenset(tokenize(document.title)),
             chunk_tokens=self._chunk_tokens(result),
             chunk_cosine=result.dense_score or 0.0,
+            paragraph_tokens=self._paragraph_tokens(document, all_sentences, index),
+            opens_with_pointer=opens_with_pointer(text),
         )
+
+    def _paragraph_tokens(self, document: SourceDocument, sentences: list[Sentence], index: int) -> frozenset[str]:
+        """The tokens of the (up to PARAGRAPH_CONTEXT) sentences before the `index`-th in its paragraph."""
+        tokens: set[str] = set()
+        start = sentences[index].start
+        for sentence in reversed(sentences[max(0, index - PARAGRAPH_CONTEXT) : index]):
+            if "\n" in document.text[sentence.end : start]:
+                break
+            tokens |= self._sentence_tokens(document.text[sentence.start : sentence.end]).tokens
+            start = sentence.start
+        return frozenset(tokens)
 
     def candidate_features(
         self,
@@ -238,8 +259,10 @@ class ExtractiveAnswerer:
         regions: set[str] | frozenset[str] = frozenset(),
     ) -> tuple[list[ScoredSentence], np.ndarray]:
         """Every sentence of the retrieved chunks that may be evidence, with its row of evidence features.
-        Only documents naming all `regions` count, and only sentences holding a value of `answer_type`;
-        headlines and injected instructions never do."""
+        Only documents naming all `regions` count, and in them no sentence that names only other regions (a
+        question about Daegu is not answered by what Gyeonggi does); only sentences holding a value of
+        `answer_type` count; headlines and injected instructions never do."""
+        asked = set(with_parents(list(regions)))
         seen: set[tuple[str, int]] = set()
         picked: list[tuple[ScoredChunk, int]] = []  # (retrieved chunk, index of the sentence in its document)
         for result in results:
@@ -253,7 +276,11 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 text = result.document.text[sentence.start : sentence.end]
                 # A "how much / when / how many" question is answered only by a sentence holding such a value.
-                if can_be_evidence(result.document, text) and sentence_answers_type(text, answer_type):
+                if (
+                    can_be_evidence(result.document, text)
+                    and sentence_answers_type(text, answer_type)
+                    and _about_asked_regions(text, asked)
+                ):
                     picked.append((result, index))
         sentences = []
         for result, index in picked:

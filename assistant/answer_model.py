@@ -57,6 +57,8 @@ FEATURES = (
     "coverage",
     "chunk_idf_overlap",
     "chunk_cosine",
+    "paragraph_idf_overlap",
+    "anaphora_gain",
 )
 
 
@@ -80,6 +82,8 @@ class Candidate:
     title_tokens: frozenset[str]
     chunk_tokens: frozenset[str]
     chunk_cosine: float
+    paragraph_tokens: frozenset[str]  # of the sentences before it in its paragraph
+    opens_with_pointer: bool  # 본 사업은…, 이를 통해…: its subject is named before it
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ def feature_matrix(
             if tf:
                 bm25 += term.idf * tf * (BM25_K1 + 1) / (tf + norm)
         idf_overlap = _idf_share(query_terms, c.tokens, total)
+        in_paragraph = _idf_share(query_terms, c.tokens | c.paragraph_tokens, total)
+        resolved = _idf_share(query_terms, c.tokens | c.paragraph_tokens | c.previous_tokens, total)
         rows.append(
             [
                 c.cosine,
@@ -170,6 +176,8 @@ def feature_matrix(
                 coverage,
                 _idf_share(query_terms, c.chunk_tokens, total),
                 c.chunk_cosine,
+                in_paragraph,
+                resolved - idf_overlap if c.opens_with_pointer else 0.0,
             ]
         )
     matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 
+from assistant.anaphora import is_pointer
 from assistant.conversation import Turn
 from index.korean import Morpheme, morphemes
 from index.regions import find_regions
 
 MAX_CARRIED_TERMS = 8
-_KOREAN_POINTERS = {
-    "MM": {"그", "이", "저", "해당", "그런", "이런"},
-    "NP": {"거기", "그곳", "그것", "이것", "여기", "이곳", "저기", "그쪽", "그들"},
+_FOLLOW_UP_OPENERS = {
     "MAJ": {"그럼", "그러면", "그리고", "그런데"},
     "MAG": {"그럼", "그러면", "또", "그다음"},
 }
@@ -94,7 +93,7 @@ def points_back(question: str) -> bool:
     """True when the question refers to something said before (pronoun, demonstrative, "그럼")."""
     if _ENGLISH_POINTERS.search(question):
         return True
-    return any(m.form in _KOREAN_POINTERS.get(m.tag, ()) for m in morphemes(question))
+    return any(is_pointer(m) or m.form in _FOLLOW_UP_OPENERS.get(m.tag, ()) for m in morphemes(question))
 
 
 def has_own_subject(question: str) -> bool:

@@ -53,6 +53,11 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"|올해|지난해|작년|내년|\b(?:19|20)\d{2}\b"),
     ),
     AnswerType(
+        "quantity",
+        _re(r"정량|수치|계량|\bquantitative\b|\bfigures?\b"),
+        _re(r"\d[\d,.]*\s*(?:여\s*)?(?:[조억만천]|%|퍼센트|원|명|개|곳|건|배|톤|달러|percent|won|people|jobs)"),
+    ),
+    AnswerType(
         "count",
         _re(r"몇\s*(?:개|곳|가지|건|번|차)|how many|number of"),
         _re(

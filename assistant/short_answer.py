@@ -41,7 +41,7 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(r"얼마|금액|예산|비용|사업비|how much|budget|\bcost", re.I)),
     ("count", re.compile(r"몇|how many|number of", re.I)),
     ("percent", re.compile(r"비율|비중|퍼센트|percent|share|\brate\b", re.I)),
-    ("person", re.compile(r"누구|누가|인물|사람|\bwho(?:m|se)?\b", re.I)),
+    ("person", re.compile(r"누구|누가|인물|사람|이름|명칭|\bwho(?:m|se)?\b|\bname\b", re.I)),
     (
         "place",
         re.compile(
@@ -91,6 +91,7 @@ FEATURES = (
     "adjacent_match",
     "order_agreement",
     "hangul_share",
+    "edge_in_question",
     *(f"next_{role}" for role in ROLES),
 )
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
@@ -304,6 +305,7 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
                 float(bool((span.before | span.after) & cues.tokens)),
                 _order_agreement(matched, span, cues),
                 sum(1 for ch in letters if "가" <= ch <= "힣") / max(len(letters), 1),
+                float(len(content) > 1 and (content[0] in cues.tokens or content[-1] in cues.tokens)),
                 *(float(role == name) for name in ROLES),
             ]
         )

@@ -49,7 +49,7 @@ REGULARISATION = 0.05  # inverse L2 strength: the features overlap a lot, small 
 # The short-answer trees: shallow (pairs of features), many, chosen on the calibrate articles.
 SHORT_ANSWER_TREES = {"max_depth": 2, "max_iter": 500, "learning_rate": 0.1, "l2_regularization": 1.0}
 LANGUAGES = ("ko", "en")
-MODEL_VERSION = "2026-11-27.1"
+MODEL_VERSION = "2026-11-27.3"
 
 
 @dataclass

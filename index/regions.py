@@ -82,3 +82,16 @@ def with_parents(names: list[str]) -> list[str]:
             if item and item not in out:
                 out.append(item)
     return out
+
+
+def region_forms(word: str) -> frozenset[str]:
+    """The Korean names of every region a word (or short phrase) names, as written (대구 → 대구, 대구시,
+    대구광역시): a document may say 대구시 where the question says 대구 or Daegu."""
+    return frozenset(
+        alias for name in find_regions(word) for alias in _by_name()[name].aliases if not alias.isascii()
+    )
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Region]:
+    return {region.name: region for region in REGIONS}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.korean import tokenize
 from index.language import detect_language
-from index.regions import find_regions
+from index.regions import region_forms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEXICON_PATH = DATA_DIR / "en_ko_lexicon.tsv"
@@ -83,16 +83,22 @@ def english_word_forms(text: str) -> list[frozenset[str]]:
         forms = set(phrase.split()) - STOPWORDS
         for alternative in (table[phrase] if size > 1 else _lookup(phrase, table)) or []:
             forms |= alternative
-        for region in find_regions(phrase):
-            forms |= set(tokenize(region))
+        forms |= {token for alias in region_forms(phrase) for token in tokenize(alias)}
         out.append(frozenset(forms))
     return out
 
 
 def query_word_forms(query: str) -> list[frozenset[str]]:
     """The search forms of each word of a query: Kiwi content morphemes for Korean (and any Korean in a
-    mixed query), plus the translations of English words."""
+    mixed query) with the other names of a region, plus the translations of English words."""
     tokens = dict.fromkeys(tokenize(query))
     if detect_language(query) != "en":
-        return [frozenset({token}) for token in tokens]
-    return [frozenset({token}) for token in tokens if not token.isascii()] + english_word_forms(query)
+        return [frozenset({token, *_region_tokens(token)}) for token in tokens]
+    korean = [frozenset({token, *_region_tokens(token)}) for token in tokens if not token.isascii()]
+    return korean + english_word_forms(query)
+
+
+def _region_tokens(token: str) -> set[str]:
+    """The search tokens of the other names of the region a Korean token names exactly (대구 → 대구시)."""
+    forms = region_forms(token)
+    return {form for alias in forms for form in tokenize(alias)} if token in forms else set()

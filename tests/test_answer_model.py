@@ -34,12 +34,14 @@ def test_probabilities_are_probabilities() -> None:
     assert p.shape == (5,) and np.all((p > 0) & (p < 1))
 
 
-def _candidate(text: str, tokens: set[str], cosine: float) -> Candidate:
+def _candidate(
+    text: str, tokens: set[str], cosine: float, paragraph: set[str] = frozenset(), pointer: bool = False
+) -> Candidate:
     return Candidate(
         text=text, cosine=cosine, tokens=frozenset(tokens), term_counts=dict.fromkeys(tokens, 1), length=len(text),
         chunk_rank=1, previous_tokens=frozenset(), next_tokens=frozenset(),
         bigrams=frozenset(), answer_likeness=0.0, title_tokens=frozenset(), chunk_tokens=frozenset(tokens),
-        chunk_cosine=cosine,
+        chunk_cosine=cosine, paragraph_tokens=frozenset(paragraph), opens_with_pointer=pointer,
     )
 
 
@@ -50,6 +52,20 @@ def test_gap_features_are_zero_for_the_best_candidate_and_overlap_counts_questio
     column = {name: i for i, name in enumerate(FEATURES)}
     assert matrix[0, column["cosine_gap"]] == 0 and matrix[1, column["cosine_gap"]] == pytest.approx(-0.1)
     assert matrix[0, column["idf_overlap"]] == 1.0 and matrix[1, column["idf_overlap"]] == pytest.approx(1 / 3)
+
+
+def test_a_sentence_that_points_back_borrows_the_question_words_of_its_paragraph() -> None:
+    terms = [QueryTerm(frozenset({"오픈랩"}), 2.0), QueryTerm(frozenset({"사업비"}), 1.0)]
+    query = QueryView(terms, frozenset(), frozenset())
+    rows = [
+        _candidate("본 사업은 …", {"사업비"}, 0.5, paragraph={"오픈랩"}, pointer=True),
+        _candidate("대구시는 …", {"사업비"}, 0.5, paragraph={"오픈랩"}),
+        _candidate("경기도는 …", {"사업비"}, 0.5),
+    ]
+    matrix = feature_matrix(rows, query, False)
+    column = {name: i for i, name in enumerate(FEATURES)}
+    assert list(matrix[:, column["paragraph_idf_overlap"]]) == pytest.approx([1.0, 1.0, 1 / 3])
+    assert list(matrix[:, column["anaphora_gain"]]) == pytest.approx([2 / 3, 0.0, 0.0])
 
 
 @pytest.mark.parametrize("content", ["not json", "{}", '{"version": "x", "evidence": {"features": ["other"]}}'])

@@ -31,7 +31,7 @@ TIMEOUT = 300
 PARALLEL = 3
 
 Q_KO = "경상북도가 2017년에 전국 지자체 가운데 처음으로 만든 4차산업혁명 대응 조직의 이름은 무엇인가요?"
-Q_EN = "Which two local governments are building a Digital Open Lab together?"
+Q_EN = "How much is invested in the Gwangju AI cluster?"
 Q_NONE = "부산시가 해양산업 육성에 배정한 예산은 얼마인가요?"
 SEARCH_KO = "경상북도 4차산업혁명 전략위원회"
 SEARCH_EN = "Gwangju artificial intelligence industrial complex investment"
@@ -296,8 +296,8 @@ def test_ask_batch_prints_one_answer_per_question_in_order(
     assert english["session_id"] and unanswerable["session_id"]
     assert english["session_id"] != unanswerable["session_id"]
     assert english["language"] == "en" and english["grounded"] is True
-    assert english["citations"] and english["citations"][0]["source"] == "003_78dce609237370f9.txt"
-    assert "디지털 오픈랩" in " ".join(c["quote"] for c in english["citations"])
+    assert english["citations"] and english["citations"][0]["source"] == "004_90f594b122ef3ede.txt"
+    assert "4000억 원" in " ".join(c["quote"] for c in english["citations"])
     assert_quotes_the_shown_text(english["citations"], shown)
     assert unanswerable["language"] == "ko"
     assert unanswerable["grounded"] is False and unanswerable["citations"] == []

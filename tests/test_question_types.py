@@ -22,6 +22,8 @@ from assistant.question_types import expected_answer_type, sentence_answers_type
         ("How many companies signed the declaration?", "count"),
         ("How many jobs will the project create?", "people"),
         ("What is the area of the Digital Open Lab in Pangyo?", "area"),
+        ("그 사업의 정량 목표는?", "quantity"),
+        ("What are the quantitative targets of the plan?", "quantity"),
         # English words that merely contain a cue are not cues.
         ("In North Gyeongsang's secondary battery hub strategy, what is Gimcheon responsible for?", None),
         ("According to Daegu Mayor Kwon Young-jin, what role would Pangyo play?", None),
@@ -39,3 +41,10 @@ def test_a_typed_question_needs_a_sentence_with_that_kind_of_value() -> None:
     assert sentence_answers_type("총 497억원(국비 470, 지방비 27) 규모의 재원이 투입된다.", money)
     assert not sentence_answers_type("대구테크노파크가 거점이다.", money)
     assert sentence_answers_type("대구테크노파크가 거점이다.", None)
+
+
+def test_a_quantity_is_a_number_with_a_unit_not_a_numbered_name() -> None:
+    quantity = expected_answer_type("정량 목표는?")
+    assert sentence_answers_type("10년 후 3만명 이상의 고용과 6조원의 생산 효과를 목표로 한다.", quantity)
+    assert sentence_answers_type("수출액이 12% 늘었다.", quantity)
+    assert not sentence_answers_type("4차산업혁명 시대의 5G 융합 생태계를 만든다.", quantity)

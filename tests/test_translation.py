@@ -27,3 +27,9 @@ def test_stopwords_are_not_terms_and_each_word_is_one_term() -> None:
 
 def test_korean_questions_keep_their_own_morphemes() -> None:
     assert query_word_forms("디지털 오픈랩 사업비는 얼마인가요?")[0] == frozenset({"디지털"})
+
+
+def test_a_region_matches_the_names_documents_give_it() -> None:
+    assert {"대구", "대구시", "대구광역시"} <= query_word_forms("대구의 거점은 어디인가요?")[0]
+    assert {"대구", "대구시"} <= _all_forms("Where is Daegu's base?")
+    assert query_word_forms("대구테크노파크는 어디인가요?")[0] == frozenset({"대구테크노파크"})  # not a region's name
