@@ -88,10 +88,7 @@ def region_forms(word: str) -> frozenset[str]:
     """The Korean names of every region a word (or short phrase) names, as written (대구 → 대구, 대구시,
     대구광역시): a document may say 대구시 where the question says 대구 or Daegu."""
     return frozenset(
-        alias
-        for name in find_regions(word)
-        for alias in _by_name()[name].aliases
-        if not alias.isascii() and alias.isalnum()  # not the 경기∙ of "경기∙대구", which is there for matching
+        alias for name in find_regions(word) for alias in _by_name()[name].aliases if not alias.isascii()
     )
 
 

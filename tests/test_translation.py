@@ -33,4 +33,3 @@ def test_a_region_matches_the_names_documents_give_it() -> None:
     assert {"대구", "대구시", "대구광역시"} <= query_word_forms("대구의 거점은 어디인가요?")[0]
     assert {"대구", "대구시"} <= _all_forms("Where is Daegu's base?")
     assert query_word_forms("대구테크노파크는 어디인가요?")[0] == frozenset({"대구테크노파크"})  # not a region's name
-    assert "경기" not in _all_forms("How much will Gyeonggi invest?")  # 경기 alone is a game or the economy
