@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.korean import tokenize
 from index.language import detect_language
-from index.regions import region_forms
+from index.regions import find_regions, region_forms
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEXICON_PATH = DATA_DIR / "en_ko_lexicon.tsv"
@@ -65,8 +65,9 @@ def _lookup(word: str, table: dict[str, list[frozenset[str]]]) -> list[frozenset
     return None
 
 
-def english_word_forms(text: str) -> list[frozenset[str]]:
-    """Each content word (or known phrase) of an English text with its Korean search tokens."""
+def english_word_forms(text: str, all_region_names: bool = False) -> list[frozenset[str]]:
+    """Each content word (or known phrase) of an English text with its Korean search tokens; a region's
+    canonical name (Daegu → 대구), or with `all_region_names` every Korean name of it (대구시, 대구광역시, …)."""
     table = english_to_korean()
     words = [w.lower() for w in _ENGLISH_WORD.findall(re.sub(r"'s\b", "", text))]
     out: list[frozenset[str]] = []
@@ -83,7 +84,8 @@ def english_word_forms(text: str) -> list[frozenset[str]]:
         forms = set(phrase.split()) - STOPWORDS
         for alternative in (table[phrase] if size > 1 else _lookup(phrase, table)) or []:
             forms |= alternative
-        forms |= {token for alias in region_forms(phrase) for token in tokenize(alias)}
+        names = region_forms(phrase) if all_region_names else find_regions(phrase)
+        forms |= {token for name in names for token in tokenize(name)}
         out.append(frozenset(forms))
     return out
 
@@ -95,7 +97,7 @@ def query_word_forms(query: str) -> list[frozenset[str]]:
     if detect_language(query) != "en":
         return [frozenset({token, *_region_tokens(token)}) for token in tokens]
     korean = [frozenset({token, *_region_tokens(token)}) for token in tokens if not token.isascii()]
-    return korean + english_word_forms(query)
+    return korean + english_word_forms(query, all_region_names=True)
 
 
 def _region_tokens(token: str) -> set[str]:
