@@ -137,8 +137,10 @@ def _normalised(text: str) -> str:
 
 def _about_asked_regions(sentence: str, asked: set[str]) -> bool:
     """False for a sentence that names regions, none of them (or their provinces) among the `asked` ones."""
+    if not asked:
+        return True
     named = with_parents(find_regions(sentence))
-    return not asked or not named or bool(asked.intersection(named))
+    return not named or bool(asked.intersection(named))
 
 
 class ExtractiveAnswerer:

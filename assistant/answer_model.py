@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.short_answer import FEATURES as SHORT_ANSWER_FEATURES
 from assistant.short_answer import character_bigrams
-from assistant.tree_model import TreeEnsemble, sigmoid
+from assistant.tree_model import TreeEnsemble, require_features, sigmoid
 from index.bm25 import BM25_B, BM25_K1
 from index.errors import ModelUnavailableError
 
@@ -220,11 +220,7 @@ class LogisticModel:
     @classmethod
     def from_json(cls, data: dict, expected: tuple[str, ...]) -> LogisticModel:
         """The model of a file section; a ValueError when it was fitted on other features than `expected`."""
-        if tuple(data["features"]) != expected:
-            raise ModelUnavailableError(
-                "The answer model was fitted on other features than this version computes; "
-                "run `python eval/fit_answer_model.py` (or unset RAG_EVIDENCE_MODEL)."
-            )
+        require_features(data["features"], expected, "answer model")
         return cls(
             expected, np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]), float(data["bias"])
         )

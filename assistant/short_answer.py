@@ -170,7 +170,7 @@ def question_cues(question: str) -> QuestionCues:
 def character_bigrams(text: str) -> frozenset[str]:
     """Pairs of consecutive letters or digits, blanks and punctuation removed (robust to word splitting); a
     one-letter text: its letter."""
-    letters = "".join(ch for ch in text.lower() if ch.isalnum())
+    letters = _letters(text.lower())
     return frozenset(letters[i : i + 2] for i in range(len(letters) - 1)) or frozenset(letters)
 
 

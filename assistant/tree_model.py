@@ -20,6 +20,15 @@ def sigmoid(log_odds: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-log_odds))
 
 
+def require_features(found: list[str], expected: tuple[str, ...], model: str) -> None:
+    """A ModelUnavailableError unless a model file section was fitted on the `expected` features."""
+    if tuple(found) != expected:
+        raise ModelUnavailableError(
+            f"The {model} was fitted on other features than this version computes; "
+            "run `python eval/fit_answer_model.py` (or unset RAG_EVIDENCE_MODEL)."
+        )
+
+
 @dataclass(frozen=True)
 class TreeEnsemble:
     """Trees over named features: node arrays of shape (trees, nodes); a leaf points to itself."""
@@ -88,11 +97,8 @@ class TreeEnsemble:
     @classmethod
     def from_json(cls, data: dict, expected: tuple[str, ...]) -> TreeEnsemble:
         """The model of a file section; a ModelUnavailableError when it was fitted on other features."""
-        if data.get("kind") != "boosted_trees" or tuple(data["features"]) != expected:
-            raise ModelUnavailableError(
-                "The short-answer model was fitted on other features than this version computes; "
-                "run `python eval/fit_answer_model.py` (or unset RAG_EVIDENCE_MODEL)."
-            )
+        trees_of = data["features"] if data.get("kind") == "boosted_trees" else []  # an older logistic section: none
+        require_features(trees_of, expected, "short-answer model")
         trees = data["trees"]
 
         def column(name: str, dtype: type) -> np.ndarray:

@@ -113,26 +113,22 @@ def _part(key: str, source: str) -> Part:
     return "fit" if part_of(key) == "fit" else "calibrate"
 
 
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], weights: np.ndarray | None = None
-) -> LogisticModel:
-    """A logistic regression on standardised features."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    regression = LogisticRegression(C=REGULARISATION, max_iter=2000)
-    regression.fit((x - mean) / scale, y, sample_weight=weights)
-    return LogisticModel(features, mean, scale, regression.coef_[0], float(regression.intercept_[0]))
-
-
 def fit_evidence(questions: list[Question]) -> LogisticModel:
-    """The evidence model, on the candidates of answerable questions and of the same questions asked with their
-    article left out (every candidate wrong: what no answer looks like); each source weighs as much as the
-    development set in all (a few dozen questions in another genre count as much as a thousand of Wikipedia)."""
+    """The evidence model, a logistic regression on standardised features, on the candidates of answerable
+    questions and of the same questions asked with their article left out (every candidate wrong: what no answer
+    looks like); each source weighs as much as the development set in all (a few dozen questions in another
+    genre count as much as a thousand of Wikipedia)."""
     rows = [q for q in questions if (q.answerable or q.article_left_out) and len(q.labels)]
     per_source = {source: sum(q.source == source for q in rows) for source in {q.source for q in rows}}
     weights = np.concatenate([np.full(len(q.labels), len(rows) / len(per_source) / per_source[q.source]) for q in rows])
     x, y = np.vstack([q.matrix for q in rows]), np.concatenate([q.labels for q in rows])
-    return fit_logistic(x, y, FEATURES, weights)
+    if x.shape[1] != len(FEATURES):
+        raise SystemExit(f"The candidates have {x.shape[1]} features, this version {len(FEATURES)}: collect again.")
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    regression = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    regression.fit((x - mean) / scale, y, sample_weight=weights)
+    return LogisticModel(FEATURES, mean, scale, regression.coef_[0], float(regression.intercept_[0]))
 
 
 def short_answer_rows(item: QAItem) -> tuple[np.ndarray, np.ndarray]:
