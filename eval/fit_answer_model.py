@@ -9,12 +9,16 @@ it by article (`eval/split.py`), and
 3. fits the evidence model (a logistic regression) on the `fit` part;
 4. chooses each language's refusal cut-off on the real unanswerable questions the model has not seen (those
    of the `fit` and `calibrate` parts), for at least 0.9 refusal at the highest answered rate;
-5. reports sentence choice and refusal per source, language and part: `test` is what nothing above saw.
+5. reports sentence choice and refusal per source, language and part: `test` is what nothing above saw. Refusal
+   is also reported on near misses (`eval/near_miss.py`: answerable questions asked of a copy of the corpus
+   without their evidence sentence), which nothing is fitted or chosen on: what a question its documents
+   almost answer gets.
 
 An optional extra set in another genre (`--extra-qa`, e.g. press-release questions in English and Korean) is
 split by item id into fit and calibrate halves and weighs as much as the development set.
 
 Usage: python eval/fit_answer_model.py --dev DIR --extra-corpus DIR [--extra-qa FILE] [--out FILE] [--cache FILE]
+       [--near-miss-rounds N]
 (the shipped model: --dev <the KorQuAD dev folder> --extra-corpus <the sample documents>; see README, Evaluation)
 """
 
@@ -39,11 +43,13 @@ from assistant.settings import Settings
 from assistant.tree_model import TreeEnsemble
 from eval.corpus import corpus_assistant
 from eval.metrics import character_f1, exact_match, holds_evidence
+from eval.near_miss import near_miss_corpora
 from eval.qa import QAItem, evidence_span, load_qa
 from eval.split import Part, items_in_part, part_of
 
 EXTRA_QA = Path(__file__).resolve().parent / "dev" / "samples_qa.jsonl"
 MIN_REFUSAL = 0.9
+NEAR_MISS_ROUNDS = 3  # near misses are reported (how often a question the article almost answers is refused)
 SHORT_ANSWER_PRECISION = 0.6
 REGULARISATION = 0.05  # inverse L2 strength: the features overlap a lot, small weights transfer better
 # The short-answer trees: shallow (pairs of features), many, chosen on the calibrate articles.
@@ -63,6 +69,14 @@ class Question:
     labels: np.ndarray
     source: str = "dev"
     article_left_out: bool = False  # an answerable question asked with its article left out of the index
+    near_miss: bool = False  # an answerable question asked with its evidence sentence taken out of its article
+
+
+def _answerer(assistant: Assistant, phrases: TreeEnsemble) -> ExtractiveAnswerer:
+    """An answerer computing candidate features (its evidence model is not fitted yet)."""
+    unfitted = LogisticModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0)
+    model = AnswerModel(MODEL_VERSION, unfitted, {"ko": 0.5}, phrases, 0.0, {})
+    return ExtractiveAnswerer(assistant.engine, top_k=assistant.settings.top_k, model=model)
 
 
 def collect(
@@ -79,9 +93,7 @@ def collect(
     by_title: dict[str, set[str]] = {}
     for document in documents:
         by_title.setdefault(document.title, set()).add(document.doc_id)
-    unfitted = LogisticModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0)
-    model = AnswerModel(MODEL_VERSION, unfitted, {"ko": 0.5}, phrases, 0.0, {})
-    answerer = ExtractiveAnswerer(assistant.engine, top_k=assistant.settings.top_k, model=model)
+    answerer = _answerer(assistant, phrases)
     out: list[Question] = []
     for item in tqdm(items, desc="candidates", unit="question", disable=not progress):
         question = item.final_question
@@ -104,6 +116,22 @@ def collect(
         sentences, matrix = answerer.candidates(question, question, exclude_docs=article)
         empty = np.zeros(len(sentences), dtype=bool)
         out.append(Question(item, item_part, False, matrix, empty, source, article_left_out=True))
+    return out
+
+
+def collect_near_misses(dev: Path, items: list[QAItem], phrases: TreeEnsemble, rounds: int) -> list[Question]:
+    """Candidates of answerable questions asked of a copy of the development corpus with their evidence sentence
+    taken out (`eval/near_miss.py`): no candidate is right, though the article is there."""
+    settings = Settings()
+    out: list[Question] = []
+    for corpus, chosen in near_miss_corpora(dev / "corpus", items, rounds, settings.data_dir / "near-miss"):
+        assistant = corpus_assistant(settings, corpus)
+        answerer = _answerer(assistant, phrases)
+        titles = {document.source: document.title for document in assistant.index.documents.values()}
+        for item in tqdm(chosen, desc=f"near misses ({corpus.name})", unit="question"):
+            sentences, matrix = answerer.candidates(item.final_question, item.final_question)
+            empty = np.zeros(len(sentences), dtype=bool)
+            out.append(Question(item, part_of(titles[item.doc or ""]), False, matrix, empty, near_miss=True))
     return out
 
 
@@ -217,8 +245,9 @@ def summary(model: LogisticModel, questions: list[Question], cutoff: float) -> d
     """Sentence choice and refusal numbers of a group of questions at `cutoff`."""
     answerable = [q for q in questions if q.answerable]
     best = best_probabilities(model, answerable)
-    real = [q for q in questions if not q.answerable and not q.article_left_out]
+    real = [q for q in questions if not q.answerable and not q.article_left_out and not q.near_miss]
     left_out = [q for q in questions if q.article_left_out]
+    near = [q for q in questions if q.near_miss]
     return {
         "questions": len(answerable),
         "top1_evidence": round(float(np.mean([hit for _, hit in best])), 4) if best else None,
@@ -228,6 +257,8 @@ def summary(model: LogisticModel, questions: list[Question], cutoff: float) -> d
         "refusal_rate": _refusal(model, real, cutoff),
         "article_left_out": len(left_out),
         "refusal_rate_article_left_out": _refusal(model, left_out, cutoff),
+        "near_miss": len(near),
+        "refusal_rate_near_miss": _refusal(model, near, cutoff),
     }
 
 
@@ -241,6 +272,10 @@ def main() -> None:
     )
     parser.add_argument("--extra-corpus", type=Path, required=True, help="The documents of --extra-qa.")
     parser.add_argument("--cache", type=Path, help="Keep the collected candidates here (refit without collecting).")
+    parser.add_argument(
+        "--near-miss-rounds", type=int, default=NEAR_MISS_ROUNDS,
+        help="Rounds of near misses (each: one answerable question per file asked without its evidence sentence).",
+    )
     args = parser.parse_args()
     assistant = corpus_assistant(Settings(), args.dev / "corpus")
     items = load_qa(args.dev / "qa.jsonl") + load_qa(args.dev / "unanswerable.jsonl")
@@ -253,6 +288,7 @@ def main() -> None:
         questions = pickle.loads(args.cache.read_bytes())
     else:
         questions = collect(assistant, items, phrases)
+        questions += collect_near_misses(args.dev, items, phrases, args.near_miss_rounds)
         if extra_items:
             extra_corpus = corpus_assistant(Settings(), args.extra_corpus)
             questions += collect(extra_corpus, extra_items, phrases, source=args.extra_qa.stem)
@@ -262,7 +298,7 @@ def main() -> None:
     evidence = fit_evidence(parts["fit"])
     # The evidence model never sees an unanswerable question, so the real ones of the fit and calibrate parts
     # (not the test part) choose the cut-off of their language.
-    unseen = [q for q in questions if q.part != "test" and not q.answerable and not q.article_left_out]
+    unseen = [q for q in questions if q.part != "test" and not (q.answerable or q.article_left_out or q.near_miss)]
     cutoffs = {}
     for language in LANGUAGES:
         unanswerable = [q for q in unseen if q.item.lang == language]
