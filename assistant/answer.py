@@ -36,6 +36,7 @@ from assistant.question_types import AnswerType, expected_answer_type, sentence_
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
+from index.formats.base import CELL_SEPARATOR
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
@@ -44,7 +45,7 @@ from index.translation import query_word_forms
 
 NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in the documents."}
 KOREAN_SOURCES_NOTE = "The sources are in Korean; the cited sentences say:"
-PARAGRAPH_CONTEXT = 3  # sentences before a candidate in its paragraph that may name what it is about
+PARAGRAPH_CONTEXT = 3  # sentences (table rows) before a candidate in its paragraph that may name what it is about
 ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as likely to answer as the best
 
 
@@ -242,14 +243,23 @@ class ExtractiveAnswerer:
         )
 
     def _paragraph_tokens(self, document: SourceDocument, sentences: list[Sentence], index: int) -> frozenset[str]:
-        """The tokens of the (up to PARAGRAPH_CONTEXT) sentences before the `index`-th in its paragraph."""
+        """The tokens of the (up to PARAGRAPH_CONTEXT) sentences before the `index`-th in its paragraph; a
+        table's rows are one paragraph, and a row's context also holds the table's first row, which names
+        what its columns are about (`구 분 | 해누리호 | 기존 관측선` above `총 길이 | 41.5 m | 28.0 m`)."""
+        text = document.text
+        row = CELL_SEPARATOR in text[sentences[index].start : sentences[index].end]
+        first = index
+        while first > 0 and (
+            "\n" not in text[sentences[first - 1].end : sentences[first].start]
+            or (row and CELL_SEPARATOR in text[sentences[first - 1].start : sentences[first - 1].end])
+        ):
+            first -= 1
+        context = sentences[max(first, index - PARAGRAPH_CONTEXT) : index]
+        if row and first < index - PARAGRAPH_CONTEXT:
+            context.append(sentences[first])
         tokens: set[str] = set()
-        start = sentences[index].start
-        for sentence in reversed(sentences[max(0, index - PARAGRAPH_CONTEXT) : index]):
-            if "\n" in document.text[sentence.end : start]:
-                break
-            tokens |= self._sentence_tokens(document.text[sentence.start : sentence.end]).tokens
-            start = sentence.start
+        for sentence in context:
+            tokens |= self._sentence_tokens(text[sentence.start : sentence.end]).tokens
         return frozenset(tokens)
 
     def candidate_features(

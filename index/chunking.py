@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from index.documents import Chunk, SourceDocument
+from index.formats.base import CELL_SEPARATOR
 from index.korean import split_sentences_many
 from index.language import detect_language
 
@@ -33,7 +34,8 @@ class Sentence:
 
 
 def document_sentences(text: str) -> list[Sentence]:
-    """Every sentence of a cleaned text, marking short unpunctuated lines as headings."""
+    """Every sentence of a cleaned text, marking short unpunctuated lines as headings (a table row, cells
+    joined by CELL_SEPARATOR, is not one: `총 길이 | 47.2 m` holds a value)."""
     return document_sentences_many([text])[0]
 
 
@@ -50,7 +52,12 @@ def _sentence(text: str, start: int, end: int) -> Sentence:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     whole_line = start == line_start and (line_end == -1 or line_end == end)
-    is_heading = whole_line and len(piece) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(piece)
+    is_heading = (
+        whole_line
+        and len(piece) <= HEADING_MAX_CHARS
+        and not _SENTENCE_END.search(piece)
+        and CELL_SEPARATOR not in piece
+    )
     return Sentence(start, end, detect_language(piece), is_heading)
 
 

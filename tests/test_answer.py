@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import docx
 import pytest
 
 from assistant.answer import KOREAN_SOURCES_NOTE, NOT_FOUND, Answer
 from assistant.service import Assistant
+from assistant.settings import Settings
 from index.errors import InputError
 from index.regions import find_regions, with_parents
 
@@ -129,3 +132,25 @@ def test_follow_up_about_targets_cites_the_quantitative_goal(seed_assistant: Ass
     answer = seed_assistant.ask("그 프로젝트의 정량 목표는?", first.session_id)
     assert answer.grounded
     assert any("3만명" in c.quote and "6조원" in c.quote for c in answer.citations)
+
+
+def test_a_table_row_answers_a_question_about_its_value(seed_copy: Settings, tmp_path: Path) -> None:
+    """A table row (cells joined by " | ") is evidence, not a heading, though it is a short line without a
+    sentence ending; and a length asked with 얼마 is no amount of money."""
+    document = docx.Document()
+    document.add_heading("해양관측선 해누리호 건조 완료", level=1)
+    document.add_paragraph("해양수산부는 해양관측선 해누리호를 2026년 3월부터 동해 연안 관측에 투입한다고 밝혔다.")
+    table = document.add_table(rows=0, cols=3)
+    for cells in (("구 분", "해누리호", "기존 관측선"), ("총 길이", "41.5 m", "28.0 m"), ("승선 인원", "18명", "12명")):
+        row = table.add_row().cells
+        for cell, text in zip(row, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("해누리호는 수온, 염분, 해류를 실시간으로 측정한다.")
+    path = tmp_path / "haenuri.docx"
+    document.save(str(path))
+    assistant = Assistant(seed_copy)
+    assistant.ingest([path], progress=False)
+    answer = assistant.ask("해누리호는 총 길이가 얼마인가요?")
+    assert answer.grounded
+    assert any("총 길이 | 41.5 m" in c.quote for c in answer.citations)
+    _assert_citations_exact(assistant, answer)

@@ -29,6 +29,12 @@ from assistant.question_types import expected_answer_type, sentence_answers_type
         ("According to Daegu Mayor Kwon Young-jin, what role would Pangyo play?", None),
         ("What is the fundamental aim of the Gwangju AI complex?", None),
         ("Which firms were separated from the Gumi cluster?", None),
+        # A duration, a weight or a length is not an amount of money or a date; "to rate" is a verb.
+        ("그 교량의 길이는 얼마나 되나요?", None),
+        ("How much longer will the subsidy last?", None),
+        ("자격은 몇 년 동안 제한되나요?", None),
+        ("센터는 몇 년에 문을 열었나요?", "date"),
+        ("Which criteria are used to rate the projects?", None),
     ],
 )
 def test_question_cues(question: str, expected: str | None) -> None:

@@ -62,9 +62,12 @@ def clean_inline(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
 
 
+CELL_SEPARATOR = " | "
+
+
 def row_line(cells: list[str]) -> str:
-    """A table row as one sentence-like line: the non-empty cells joined with ` | `."""
-    return " | ".join(c for c in map(clean_inline, cells) if c)
+    """A table row as one sentence-like line: the non-empty cells joined with CELL_SEPARATOR."""
+    return CELL_SEPARATOR.join(c for c in map(clean_inline, cells) if c)
 
 
 class LineBuilder:
