@@ -14,6 +14,9 @@ from index.language import detect_language
 
 # Morpheme tags that carry meaning for search: nouns, verb/adjective stems, roots, numbers, foreign words.
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH", "MM", "XSN"})
+# Nouns written together are also searched as one compound: Kiwi cuts an unknown name by what follows it
+# (해누리호의 → 해누리 + 호, 해누리호를 → 해누리호) and splits known compounds (홍수지질학 → 홍수 + 지질 + 학).
+COMPOUND_TAGS = frozenset({"NNG", "NNP", "XSN", "XPN", "SH"})
 _ENGLISH_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _LOCK = threading.Lock()
 CACHED_CHARS = 400
@@ -22,7 +25,7 @@ CACHED_CHARS = 400
 # Kiwi's built-in typo and multi-word dictionaries triple its start-up (about 3 s instead of 1 s on two
 # cores) and change few tokens (multi-word names such as "구글 번역기" stay two searchable words without them).
 # Indexes record this name: tokens made by another analyser are made again on load (`index/store.py`).
-ANALYSER = "kiwi-cong-nodict"
+ANALYSER = "kiwi-cong-nodict-compounds"
 
 
 @lru_cache(maxsize=1)
@@ -109,16 +112,23 @@ def _cached_morphemes(text: str) -> tuple[Morpheme, ...]:
 
 def _search_tokens(analysed: Iterable[Morpheme]) -> list[str]:
     out = []
-    for token in analysed:
-        tag = token.tag
-        if tag in CONTENT_TAGS:
+    run: list[Morpheme] = []
+    for token in [*analysed, None]:
+        if token is not None and token.tag in COMPOUND_TAGS and (not run or token.start == run[-1].end):
+            run.append(token)
+        else:
+            if len(run) > 1:
+                out.append("".join(m.form for m in run).lower())
+            run = [token] if token is not None and token.tag in COMPOUND_TAGS else []
+        if token is not None and token.tag in CONTENT_TAGS:
             form = token.form.lower()
-            out.append(form + "다" if tag in {"VV", "VA"} else form)
+            out.append(form + "다" if token.tag in {"VV", "VA"} else form)
     return out
 
 
 def tokenize(text: str) -> list[str]:
-    """Search tokens: content morphemes (lower-cased), compounds split, particles and endings dropped."""
+    """Search tokens: content morphemes (lower-cased), particles and endings dropped; a compound noun gives its
+    parts and, after them, the whole (홍수지질학은 → 홍수, 지질, 학, 홍수지질학)."""
     return _search_tokens(morphemes(text))
 
 

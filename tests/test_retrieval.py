@@ -43,7 +43,7 @@ def test_an_english_query_matches_korean_text_lexically_through_its_translations
     tokens = lexical_tokens(query)
     assert "digital" in tokens and {"디지털", "오픈", "랩"} <= set(tokens)  # its own words and their translations
     korean = "디지털 오픈랩 사업비는 얼마인가요?"
-    assert lexical_tokens(korean) == ["디지털", "오픈", "랩", "사업비", "얼마"]  # a Korean query: its morphemes only
+    assert lexical_tokens(korean) == ["디지털", "오픈", "랩", "오픈랩", "사업비", "얼마"]  # morphemes, compounds
     results = seed_assistant.search(query, k=5, mode="bm25")
     assert any(r.document.source.startswith("003_") and needle in r.chunk.text for r in results)
 
