@@ -248,8 +248,8 @@ class ExtractiveAnswerer:
         what its columns are about (`구 분 | 해누리호 | 기존 관측선` above `총 길이 | 41.5 m | 28.0 m`)."""
         text = document.text
         row = CELL_SEPARATOR in text[sentences[index].start : sentences[index].end]
-        first = index
-        while first > 0 and (
+        first, lowest = index, 0 if row else max(0, index - PARAGRAPH_CONTEXT)  # a table's first row is wanted
+        while first > lowest and (
             "\n" not in text[sentences[first - 1].end : sentences[first].start]
             or (row and CELL_SEPARATOR in text[sentences[first - 1].start : sentences[first - 1].end])
         ):
