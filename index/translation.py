@@ -2,7 +2,9 @@
 
 Two word lists (see `index/data/LEXICON-NOTICE.md`): a general English→Korean list derived from Wiktionary
 and kengdic, and a small hand-written policy glossary (거점, 사업비, 특구, 지자체, loanwords such as 오픈랩)
-that takes precedence. Phrases of up to three words are looked up before single words.
+that takes precedence. Phrases of up to three words are looked up before single words, a word also as its
+dictionary form (studies → study), a hyphenated one by its parts; a word in neither list may be a romanised
+Korean name and also gets its Hangul spellings (`index/romanization.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, region_forms
+from index.romanization import hangul_spellings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEXICON_PATH = DATA_DIR / "en_ko_lexicon.tsv"
@@ -56,13 +59,35 @@ def english_to_korean() -> dict[str, list[frozenset[str]]]:
     return table
 
 
+# Endings and what the dictionary form ends with instead: studies → study, producing → produce, industrial →
+# industry, jointly → joint (a doubled consonant before -ed/-ing is single: planned → plan).
+_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")), ("ing", ("", "e")),
+    ("ally", ("",)), ("ly", ("",)), ("ial", ("y", "")), ("al", ("", "e")),
+)
+MIN_STEM = 3
+
+
+def dictionary_forms(word: str) -> list[str]:
+    """The word and the forms it may be an inflection or derivation of, most likely first."""
+    forms = [word]
+    for ending, replacements in _ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending):
+            forms += [stem + replacement for replacement in replacements if len(stem + replacement) >= MIN_STEM]
+            if ending in ("ed", "ing") and len(stem) > MIN_STEM and stem[-1] == stem[-2] not in "aeiou":
+                forms.append(stem[:-1])
+    return list(dict.fromkeys(forms))
+
+
 def _lookup(word: str, table: dict[str, list[frozenset[str]]]) -> list[frozenset[str]] | None:
-    """The entry of a word or of its singular / stem (investments → investment, funded → fund)."""
-    for form in (word, word[:-1] if word.endswith("s") else None, word[:-2] if word.endswith("es") else None,
-                 word[:-2] if word.endswith("ed") else None, word[:-3] if word.endswith("ing") else None):
-        if form and form in table:
+    """The entry of a word or of its dictionary form (investments → investment, planned → plan); a hyphenated
+    word not listed whole: its parts' entries (pet-food → pet, food)."""
+    for form in dictionary_forms(word):
+        if form in table:
             return table[form]
-    return None
+    parts = [entry for part in word.split("-") if part and (entry := _lookup(part, table))] if "-" in word else []
+    return [alternative for entry in parts for alternative in entry] or None
 
 
 def english_word_forms(text: str, all_region_names: bool = False) -> list[frozenset[str]]:
@@ -82,10 +107,13 @@ def english_word_forms(text: str, all_region_names: bool = False) -> list[frozen
         if size == 1 and phrase in STOPWORDS:
             continue
         forms = set(phrase.split()) - STOPWORDS
-        for alternative in (table[phrase] if size > 1 else _lookup(phrase, table)) or []:
+        entry = table[phrase] if size > 1 else _lookup(phrase, table)
+        for alternative in entry or []:
             forms |= alternative
         names = region_forms(phrase) if all_region_names else find_regions(phrase)
         forms |= {token for name in names for token in tokenize(name)}
+        if entry is None and not names:  # a Korean name, romanised (Bonghwa → 봉화)?
+            forms |= {spelling for part in phrase.split("-") for spelling in hangul_spellings(part)}
         out.append(frozenset(forms))
     return out
 

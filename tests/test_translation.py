@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from index.translation import english_word_forms, query_word_forms
+from index.romanization import hangul_spellings
+from index.translation import dictionary_forms, english_word_forms, query_word_forms
 
 
 def _all_forms(text: str) -> set[str]:
@@ -34,3 +35,28 @@ def test_a_region_matches_the_names_documents_give_it() -> None:
     assert {"대구", "대구시"} <= {form for forms in query_word_forms("Where is Daegu's base?") for form in forms}
     assert "대구시" not in _all_forms("Where is Daegu's base?")  # BM25's English tokens keep the canonical name
     assert query_word_forms("대구테크노파크는 어디인가요?")[0] == frozenset({"대구테크노파크"})  # not a region's name
+
+
+def test_an_inflected_or_derived_word_is_looked_up_as_its_dictionary_form() -> None:
+    assert dictionary_forms("studies")[:2] == ["studies", "study"]
+    assert "plan" in dictionary_forms("planned") and "produce" in dictionary_forms("producing")
+    assert "use" in dictionary_forms("used") and "us" not in dictionary_forms("used")  # too short a stem
+    assert "산업" in _forms("industrial") and "계획" in _forms("planned") and "수출" in _forms("exports")
+
+
+def test_a_hyphenated_word_not_listed_whole_is_looked_up_by_its_parts() -> None:
+    forms = _forms("pet-food")
+    assert {"반려동물", "식품"} <= forms or {"애완동물", "먹이"} <= forms
+
+
+def test_a_romanised_korean_name_gets_its_hangul_spellings() -> None:
+    assert hangul_spellings("Bonghwa") == ("봉화",)
+    assert "음성" in hangul_spellings("eumseong") and "권" in hangul_spellings("Kwon")
+    assert hangul_spellings("dataframe") == () and hangul_spellings("water") == ()  # no Korean syllables
+    assert "봉화" in _forms("Bonghwa")
+    assert not any("\uac00" <= ch <= "\ud7a3" for form in _forms("pagerank") for ch in form)
+
+
+def _forms(word: str) -> set[str]:
+    (forms,) = english_word_forms(word)
+    return set(forms)
