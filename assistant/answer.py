@@ -34,9 +34,9 @@ from assistant.english_render import bilingual
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
+from assistant.tables import asked_cell, first_row, is_row
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
-from index.formats.base import CELL_SEPARATOR
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
@@ -247,11 +247,12 @@ class ExtractiveAnswerer:
         table's rows are one paragraph, and a row's context also holds the table's first row, which names
         what its columns are about (`구 분 | 해누리호 | 기존 관측선` above `총 길이 | 41.5 m | 28.0 m`)."""
         text = document.text
-        row = CELL_SEPARATOR in text[sentences[index].start : sentences[index].end]
-        first, lowest = index, 0 if row else max(0, index - PARAGRAPH_CONTEXT)  # a table's first row is wanted
-        while first > lowest and (
-            "\n" not in text[sentences[first - 1].end : sentences[first].start]
-            or (row and CELL_SEPARATOR in text[sentences[first - 1].start : sentences[first - 1].end])
+        row = is_row(text[sentences[index].start : sentences[index].end])
+        first = first_row(text, sentences, index) if row else index
+        while (
+            not row
+            and first > max(0, index - PARAGRAPH_CONTEXT)
+            and "\n" not in text[sentences[first - 1].end : sentences[first].start]
         ):
             first -= 1
         context = sentences[max(first, index - PARAGRAPH_CONTEXT) : index]
@@ -377,13 +378,33 @@ class ExtractiveAnswerer:
         """The phrase of the cited sentences most likely to answer `question`, as document offsets; None when
         none is likely enough (a list, an explanation: the sentences are the answer)."""
         model = self.model.short_answer
-        found = [(span, sentence) for sentence in cited if (span := best_span(question, sentence.text, model))]
+        found = []
+        for sentence in cited:
+            offset, part = self._asked_part(question, sentence)
+            if span := best_span(question, part, model):
+                found.append((offset + span[0], offset + span[1], span[2], sentence))
         if not found:
             return None
-        (start, end, probability), sentence = max(found, key=lambda pair: pair[0][2])
+        start, end, probability, sentence = max(found, key=lambda candidate: candidate[2])
         if probability < self.model.short_answer_cutoff:
             return None
-        return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=sentence.start + start, end=sentence.start + end)
+        return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=start, end=end)
+
+    def _asked_part(self, question: str, sentence: ScoredSentence) -> tuple[int, str]:
+        """Where the short answer is looked for, as (document offset, text): in a table row, the cell of the
+        column whose heading the question names (`해누리호의 승선 인원` → the 해누리호 column's cell), else the
+        whole sentence."""
+        text = sentence.text
+        if is_row(text):
+            document = sentence.document
+            sentences = self._document_sentences(document)
+            index = next(i for i, s in enumerate(sentences) if s.start == sentence.start)
+            first = first_row(document.text, sentences, index)
+            forms = {form for forms in query_word_forms(question) for form in forms}
+            header = document.text[sentences[first].start : sentences[first].end]
+            if first < index and (cell := asked_cell(forms, header, text)):
+                return sentence.start + cell[0], text[cell[0] : cell[1]]
+        return sentence.start, text
 
     def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
         """The answer as a stream (it is complete before the first token)."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
 from index.translation import query_word_forms
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XPN", "XSN", "W_SERIAL", "SW"})
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR", "VV", "VA"})
 MAX_WORDS = 8
+_CELL_MARK = CELL_SEPARATOR.strip()
 _OPENING = "「『〈《‘“\"'"
 _CLOSING = "」』〉》’”\"'"
 # What a question asks for, from its question word (Korean or English whole words).
@@ -179,18 +181,23 @@ def _context(tokens: list[Morpheme]) -> frozenset[str]:
     return frozenset([m.form.lower() for m in tokens if m.tag in CONTENT_TAGS][:CONTEXT_WORDS])
 
 
+def _nominal(token: Morpheme) -> bool:
+    """A morpheme a noun phrase may hold (a table's cell separator ends one: cells are phrases of their own)."""
+    return token.tag in NOMINAL_TAGS and token.form != _CELL_MARK
+
+
 def _runs(tokens: list[Morpheme], text: str) -> list[list[Morpheme]]:
     """Maximal runs of nominal morphemes, joined when separated by nothing or by spaces only."""
     runs: list[list[Morpheme]] = []
     current: list[Morpheme] = []
     for token in tokens:
         joined = current and text[current[-1].end : token.start].strip() == "" and token.start >= current[-1].end
-        if token.tag in NOMINAL_TAGS and (not current or joined):
+        if _nominal(token) and (not current or joined):
             current.append(token)
             continue
         if current:
             runs.append(current)
-        current = [token] if token.tag in NOMINAL_TAGS else []
+        current = [token] if _nominal(token) else []
     if current:
         runs.append(current)
     return runs

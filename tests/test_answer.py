@@ -136,7 +136,7 @@ def test_follow_up_about_targets_cites_the_quantitative_goal(seed_assistant: Ass
 
 def test_a_table_row_answers_a_question_about_its_value(seed_copy: Settings, tmp_path: Path) -> None:
     """A table row (cells joined by " | ") is evidence, not a heading, though it is a short line without a
-    sentence ending; and a length asked with 얼마 is no amount of money."""
+    sentence ending; a length asked with 얼마 is no amount of money; the short answer is a cell."""
     document = docx.Document()
     document.add_heading("해양관측선 해누리호 건조 완료", level=1)
     document.add_paragraph("해양수산부는 해양관측선 해누리호를 2026년 3월부터 동해 연안 관측에 투입한다고 밝혔다.")
@@ -153,4 +153,13 @@ def test_a_table_row_answers_a_question_about_its_value(seed_copy: Settings, tmp
     answer = assistant.ask("해누리호는 총 길이가 얼마인가요?")
     assert answer.grounded
     assert any("총 길이 | 41.5 m" in c.quote for c in answer.citations)
+    assert answer.short_answer == "41.5 m"  # one cell, with its unit, never across a ` | `
     _assert_citations_exact(assistant, answer)
+    # The short answer stands in the column whose heading the question names.
+    asked = {"해누리호의 승선 인원은 몇 명인가요?": "18명", "기존 관측선의 승선 인원은 몇 명인가요?": "12명"}
+    for question, crew in asked.items():
+        answer = assistant.ask(question)
+        assert answer.short_answer == crew and answer.short_answer_span
+        span = answer.short_answer_span
+        assert assistant.document(span.doc_id).text[span.start : span.end] == crew
+        assert any(c.start <= span.start and span.end <= c.end for c in answer.citations)

@@ -87,3 +87,10 @@ def test_the_fitted_model_picks_the_amount_for_a_money_question() -> None:
 
 def test_no_candidate_no_span() -> None:
     assert best_span("무엇인가?", "…", load_answer_model().short_answer) is None
+
+
+def test_a_table_cell_is_a_phrase_of_its_own() -> None:
+    row = "총 길이 | 47.2 m | 25.8 m"
+    phrases = [row[span.start : span.end] for span in candidate_spans(row)]
+    assert "47.2 m" in phrases and "25.8 m" in phrases
+    assert not any("|" in phrase for phrase in phrases)
