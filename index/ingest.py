@@ -17,7 +17,7 @@ from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, MalformedFileError, RagError
 from index.formats.base import LoadedText
 from index.formats.provenance import cleaned_units
-from index.korean import tokenize_many
+from index.korean import ANALYSER, tokenize_many
 from index.loaders import collect_files, load_document, supported_suffixes
 from index.metadata import extract_metadata
 from index.store import Manifest, new_manifest
@@ -279,7 +279,12 @@ def ingest_prepared(
         if not (set(known) - change.removed) and not change.added:
             raise InputError("Nothing could be indexed: " + " ".join(report.errors))
         manifest = base.manifest if base is not None else new_index_manifest(embedder, params)
-        data = store.apply(base, manifest, change, rebuild) if change or base is None else base
+        # An index tokenised by another analyser was tokenised again on load: store those tokens, even with no
+        # other change, or every load does it again.
+        stale_tokens = base is not None and manifest.analyser != ANALYSER
+        if stale_tokens:
+            manifest = manifest.model_copy(update={"analyser": ANALYSER})
+        data = store.apply(base, manifest, change, rebuild) if change or base is None or stale_tokens else base
     report.documents = len(data.documents)
     report.chunks = len(data.chunks)
     report.seconds = round(time.perf_counter() - started, 2)

@@ -334,6 +334,25 @@ def test_tokens_made_by_another_analyser_are_made_again_on_load(seed_copy: Setti
     assert fresh.tokens == [tokenize(chunk_search_text(fresh.documents[c.doc_id], c)) for c in fresh.chunks]
 
 
+def test_ingesting_into_an_index_of_another_analyser_stores_this_analysers_tokens(
+    seed_copy: Settings, counting: CountingEmbeddings
+) -> None:
+    """Tokens made again on load are written back by the next ingest, even one that adds nothing, so later loads
+    do not tokenise every chunk again."""
+    index_dir = seed_copy.resolved_index_dir
+    generation = current_generation(index_dir)
+    assert generation is not None
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    manifest["analyser"] = "kiwi-cong-nodict"
+    (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = _ingest([SEEDS_DIR], seed_copy, counting)
+    assert (report.added_documents, report.added_chunks) == (0, 0) and counting.encoded == []  # nothing new
+    assert current_generation(index_dir) != generation
+    stored = load_index(index_dir)
+    assert stored.manifest.analyser == ANALYSER
+    assert stored.tokens == [tokenize(chunk_search_text(stored.documents[c.doc_id], c)) for c in stored.chunks]
+
+
 def _truncate(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
