@@ -34,9 +34,10 @@ from assistant.english_render import bilingual
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
-from assistant.tables import asked_cell, first_row, is_row
+from assistant.tables import asked_cell, first_row
 from index.chunking import Sentence, document_sentences
 from index.documents import SourceDocument
+from index.formats.base import is_row_line
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
@@ -115,6 +116,7 @@ class ScoredSentence:
     start: int
     end: int
     chunk_rank: int
+    index: int  # its place among the document's sentences
     score: float = 0.0
 
     @property
@@ -247,17 +249,15 @@ class ExtractiveAnswerer:
         table's rows are one paragraph, and a row's context also holds the table's first row, which names
         what its columns are about (`구 분 | 해누리호 | 기존 관측선` above `총 길이 | 41.5 m | 28.0 m`)."""
         text = document.text
-        row = is_row(text[sentences[index].start : sentences[index].end])
-        first = first_row(text, sentences, index) if row else index
-        while (
-            not row
-            and first > max(0, index - PARAGRAPH_CONTEXT)
-            and "\n" not in text[sentences[first - 1].end : sentences[first].start]
-        ):
-            first -= 1
-        context = sentences[max(first, index - PARAGRAPH_CONTEXT) : index]
-        if row and first < index - PARAGRAPH_CONTEXT:
-            context.append(sentences[first])
+        lowest = max(0, index - PARAGRAPH_CONTEXT)
+        if is_row_line(text[sentences[index].start : sentences[index].end]):
+            first = first_row(text, sentences, index)
+            context = sentences[max(first, lowest) : index] + ([sentences[first]] if first < lowest else [])
+        else:
+            first = index
+            while first > lowest and "\n" not in text[sentences[first - 1].end : sentences[first].start]:
+                first -= 1
+            context = sentences[first:index]
         tokens: set[str] = set()
         for sentence in context:
             tokens |= self._sentence_tokens(text[sentence.start : sentence.end]).tokens
@@ -298,7 +298,7 @@ class ExtractiveAnswerer:
         sentences = []
         for result, index in picked:
             span = self._document_sentences(result.document)[index]
-            sentences.append(ScoredSentence(result.document, span.start, span.end, result.rank))
+            sentences.append(ScoredSentence(result.document, span.start, span.end, result.rank, index))
         # Only the candidates are encoded (in one batch); their neighbours need tokens only.
         cosines = self.encode_passages([s.text for s in sentences]) @ query_vector if sentences else np.zeros(0)
         likeness = answer_likeness([s.text for s in sentences], question_cues(query), self.model.short_answer)
@@ -395,14 +395,13 @@ class ExtractiveAnswerer:
         column whose heading the question names (`해누리호의 승선 인원` → the 해누리호 column's cell), else the
         whole sentence."""
         text = sentence.text
-        if is_row(text):
+        if is_row_line(text):
             document = sentence.document
             sentences = self._document_sentences(document)
-            index = next(i for i, s in enumerate(sentences) if s.start == sentence.start)
-            first = first_row(document.text, sentences, index)
+            first = first_row(document.text, sentences, sentence.index)
             forms = {form for forms in query_word_forms(question) for form in forms}
             header = document.text[sentences[first].start : sentences[first].end]
-            if first < index and (cell := asked_cell(forms, header, text)):
+            if first < sentence.index and (cell := asked_cell(forms, header, text)):
                 return sentence.start + cell[0], text[cell[0] : cell[1]]
         return sentence.start, text
 

@@ -4,20 +4,15 @@ which cell of a row a question asks for."""
 from __future__ import annotations
 
 from index.chunking import Sentence
-from index.formats.base import CELL_SEPARATOR
+from index.formats.base import CELL_SEPARATOR, is_row_line
 from index.korean import tokenize
-
-
-def is_row(text: str) -> bool:
-    """Whether a sentence is a table row."""
-    return CELL_SEPARATOR in text
 
 
 def first_row(text: str, sentences: list[Sentence], index: int) -> int:
     """The index of the first row of the table the `index`-th sentence (a row) stands in: rows above it, each on
     a line of its own, belong to the same table."""
     first = index
-    while first > 0 and is_row(text[sentences[first - 1].start : sentences[first - 1].end]):
+    while first > 0 and is_row_line(text[sentences[first - 1].start : sentences[first - 1].end]):
         first -= 1
     return first
 

@@ -34,7 +34,10 @@ def removable(item: QAItem, text: str, article: str) -> bool:
 def near_miss_rounds(corpus: Path, items: list[QAItem], rounds: int) -> list[dict[str, QAItem]]:
     """Up to `rounds` groups of answerable items, at most one per file, each removable from its article;
     items are taken in a fixed pseudo-random order so rounds do not favour the first questions of a file."""
-    texts = _article_texts(corpus)
+    return _rounds(_article_texts(corpus), items, rounds)
+
+
+def _rounds(texts: dict[str, str], items: list[QAItem], rounds: int) -> list[dict[str, QAItem]]:
     titles = {name: text.split("\n", 1)[0] for name, text in texts.items()}
     articles: dict[str, str] = {}
     for name, text in texts.items():
@@ -50,11 +53,12 @@ def near_miss_rounds(corpus: Path, items: list[QAItem], rounds: int) -> list[dic
     ]
 
 
-def write_round(corpus: Path, chosen: dict[str, QAItem], out: Path) -> Path:
-    """A copy of `corpus` in `out` with the evidence sentence of each chosen item taken out of its file (files
-    are rewritten only when they changed, so an index built from an earlier run stays valid)."""
+def _write_round(texts: dict[str, str], chosen: dict[str, QAItem], out: Path) -> Path:
+    """A copy of the corpus (`texts` by file name) in `out` with the evidence sentence of each chosen item taken
+    out of its file (files are rewritten only when they changed, so an index built from an earlier run stays
+    valid)."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in _article_texts(corpus).items():
+    for name, text in texts.items():
         if name in chosen:
             text = text.replace(chosen[name].evidence or "", " ")
         target = out / name
@@ -65,5 +69,6 @@ def write_round(corpus: Path, chosen: dict[str, QAItem], out: Path) -> Path:
 
 def near_miss_corpora(corpus: Path, items: list[QAItem], rounds: int, out: Path) -> Iterator[tuple[Path, list[QAItem]]]:
     """Each round's corpus copy (under `out`) and the items to ask of it."""
-    for number, chosen in enumerate(near_miss_rounds(corpus, items, rounds), start=1):
-        yield write_round(corpus, chosen, out / f"round-{number:02d}"), list(chosen.values())
+    texts = _article_texts(corpus)
+    for number, chosen in enumerate(_rounds(texts, items, rounds), start=1):
+        yield _write_round(texts, chosen, out / f"round-{number:02d}"), list(chosen.values())

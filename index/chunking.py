@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from index.documents import Chunk, SourceDocument
-from index.formats.base import CELL_SEPARATOR
+from index.formats.base import is_row_line
 from index.korean import split_sentences_many
 from index.language import detect_language
 
@@ -34,8 +34,8 @@ class Sentence:
 
 
 def document_sentences(text: str) -> list[Sentence]:
-    """Every sentence of a cleaned text, marking short unpunctuated lines as headings (a table row, cells
-    joined by CELL_SEPARATOR, is not one: `총 길이 | 47.2 m` holds a value)."""
+    """Every sentence of a cleaned text, marking short unpunctuated lines as headings (a table row is not one:
+    `총 길이 | 47.2 m` holds a value)."""
     return document_sentences_many([text])[0]
 
 
@@ -56,7 +56,7 @@ def _sentence(text: str, start: int, end: int) -> Sentence:
         whole_line
         and len(piece) <= HEADING_MAX_CHARS
         and not _SENTENCE_END.search(piece)
-        and CELL_SEPARATOR not in piece
+        and not is_row_line(piece)
     )
     return Sentence(start, end, detect_language(piece), is_heading)
 

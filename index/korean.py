@@ -110,20 +110,24 @@ def _cached_morphemes(text: str) -> tuple[Morpheme, ...]:
     return _analyse(text)
 
 
+def _compound(run: list[Morpheme]) -> list[str]:
+    """The whole of nouns written together, when there are more than one."""
+    return ["".join(m.form for m in run).lower()] if len(run) > 1 else []
+
+
 def _search_tokens(analysed: Iterable[Morpheme]) -> list[str]:
-    out = []
-    run: list[Morpheme] = []
-    for token in [*analysed, None]:
-        if token is not None and token.tag in COMPOUND_TAGS and (not run or token.start == run[-1].end):
+    out: list[str] = []
+    run: list[Morpheme] = []  # the nouns written together so far
+    for token in analysed:
+        if run and token.tag in COMPOUND_TAGS and token.start == run[-1].end:
             run.append(token)
         else:
-            if len(run) > 1:
-                out.append("".join(m.form for m in run).lower())
-            run = [token] if token is not None and token.tag in COMPOUND_TAGS else []
-        if token is not None and token.tag in CONTENT_TAGS:
+            out += _compound(run)
+            run = [token] if token.tag in COMPOUND_TAGS else []
+        if token.tag in CONTENT_TAGS:
             form = token.form.lower()
             out.append(form + "다" if token.tag in {"VV", "VA"} else form)
-    return out
+    return out + _compound(run)
 
 
 def tokenize(text: str) -> list[str]:

@@ -65,6 +65,11 @@ def clean_inline(text: str) -> str:
 CELL_SEPARATOR = " | "
 
 
+def is_row_line(text: str) -> bool:
+    """Whether a line (or a sentence of it) is a table row that `row_line` wrote."""
+    return CELL_SEPARATOR in text
+
+
 def row_line(cells: list[str]) -> str:
     """A table row as one sentence-like line: the non-empty cells joined with CELL_SEPARATOR."""
     return CELL_SEPARATOR.join(c for c in map(clean_inline, cells) if c)
