@@ -169,7 +169,10 @@ def _print_answer(answer: Any) -> None:
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start a new index instead of adding.")] = False,
-    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")] = False,
+    if_missing: Annotated[
+        bool,
+        typer.Option("--if-missing", help="Do nothing when an index exists (but cut one of an older chunker again)."),
+    ] = False,
     replace: Annotated[
         list[str] | None,
         typer.Option("--replace", metavar="NAME", help="This file replaces the indexed one of the same name."),
@@ -178,18 +181,23 @@ def ingest(
 ) -> None:
     """Index files and folders (.txt, .md, .html, .pdf, .docx, .hwp, .hwpx) into the FAISS + BM25 index."""
     with user_errors():
+        from index.chunking import CHUNKER
         from index.ingest import IngestReport
 
+        progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
         if if_missing and _assistant().store.exists():
-            if as_json:  # the same object as an ingest that found nothing new (the index is loaded, not the model)
-                manifest = _assistant().index.manifest
+            manifest = _assistant().index.manifest
+            if manifest.chunker != CHUNKER:  # made by an older chunker: cut its documents again, add nothing
+                report = _assistant().ingest_prepared([], progress=progress)
+            elif as_json:  # the same object as an ingest that found nothing new (the index is loaded, not the model)
                 unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)
                 _print_json(unchanged.as_dict())
                 return
-            out.print(f"Index already at {_settings().index_location}; nothing to do.")
-            return
-        progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
-        report = _assistant().ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
+            else:
+                out.print(f"Index already at {_settings().index_location}; nothing to do.")
+                return
+        else:
+            report = _assistant().ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
         for message in report.errors:
             err.print(f"[yellow]skipped:[/yellow] {escape(message)}")
         for message in report.warnings:
@@ -197,10 +205,11 @@ def ingest(
         if as_json:
             _print_json(report.as_dict())
             return
+        recut = f", {report.rechunked_documents} cut again by this version" if report.rechunked_documents else ""
         out.print(
             f"Indexed {report.documents} documents, {report.chunks} chunks "
             f"({report.added_documents} added, {report.unchanged_documents} unchanged, "
-            f"{report.replaced_documents} replaced, {report.duplicates_removed} duplicate paragraphs removed) "
+            f"{report.replaced_documents} replaced{recut}, {report.duplicates_removed} duplicate paragraphs removed) "
             f"in {report.seconds:.1f}s."
         )
 

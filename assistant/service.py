@@ -219,12 +219,15 @@ class Assistant:
         self._forget_index()
         return report
 
-    def ingest_prepared(self, prepared: list[PreparedDocument], replace: list[str] | None = None) -> IngestReport:
-        """Index documents already read and prepared (an upload, parsed once) and reload the index."""
+    def ingest_prepared(
+        self, prepared: list[PreparedDocument], replace: list[str] | None = None, progress: bool = False
+    ) -> IngestReport:
+        """Index documents already read and prepared (an upload, parsed once; none: only cut an index made by an
+        older chunker again) and reload the index."""
         from index.ingest import ingest_prepared
 
         report = ingest_prepared(
-            prepared, store=self.store, embedder=self.embedder, params=self.chunking, progress=False, replace=replace
+            prepared, store=self.store, embedder=self.embedder, params=self.chunking, progress=progress, replace=replace
         )
         self._forget_index()
         return report

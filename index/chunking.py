@@ -12,6 +12,10 @@ from index.language import detect_language
 
 _SENTENCE_END = re.compile(r"[.!?。…”\"'’)]$|[다요죠음함됨임]$")
 HEADING_MAX_CHARS = 40
+# What cuts the chunks, recorded in the index manifest: bump it whenever a change of this module gives other
+# chunks, headings or search text for the same document (an index cut by another chunker is cut again by the
+# next ingest: `index.ingest.ingest_prepared`).
+CHUNKER = "2026-11-27-table-rows"
 
 
 @dataclass(frozen=True)

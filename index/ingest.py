@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.chunking import ChunkingParams, chunk_document, chunk_search_text, document_sentences_many
+from index.chunking import CHUNKER, ChunkingParams, chunk_document, chunk_search_text, document_sentences_many
 from index.cleaning import clean_text
 from index.documents import Chunk, PageSpan, SectionSpan, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
@@ -47,6 +47,7 @@ class IngestReport:
     added_chunks: int = 0
     unchanged_documents: int = 0
     replaced_documents: int = 0
+    rechunked_documents: int = 0  # indexed documents cut again: the index was cut by an older chunker
     duplicates_removed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -214,6 +215,15 @@ def plan_change(
     return change, report
 
 
+def _recut(
+    indexed: dict[str, SourceDocument], replace: frozenset[str], params: ChunkingParams
+) -> list[PreparedDocument]:
+    """The indexed documents cut again by this chunker from their stored cleaned text, except those whose file the
+    ingest replaces."""
+    kept = [document for document in indexed.values() if document.source not in replace]
+    return chunk_described([DescribedDocument(document, 0) for document in kept], params)
+
+
 def ingest_paths(
     paths: list[Path],
     *,
@@ -273,8 +283,15 @@ def ingest_prepared(
                 f"The index was chunked with {base.manifest.chunking}, the settings now say "
                 f"{asdict(params)}. Run `rag ingest --rebuild`."
             )
+        recut: list[PreparedDocument] = []
+        if base is not None and base.manifest.chunker != CHUNKER:
+            recut = _recut(base.documents, frozenset(replace or []), params)
+            base, rebuild = None, True
         known = base.documents if base is not None else {}
-        change, report = plan_change(known, prepared, embedder, progress, frozenset(replace or []))
+        change, report = plan_change(known, recut + prepared, embedder, progress, frozenset(replace or []))
+        report.rechunked_documents = len(recut)
+        report.added_documents -= len(recut)
+        report.added_chunks -= sum(len(item.chunks) for item in recut)
         report.errors = list(errors or [])
         if not (set(known) - change.removed) and not change.added:
             raise InputError("Nothing could be indexed: " + " ".join(report.errors))

@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from index.bm25 import BM25Index
-from index.chunking import chunk_search_text
+from index.chunking import CHUNKER, chunk_search_text
 from index.documents import Chunk, SourceDocument
 from index.errors import IndexUnavailableError, InputError
 from index.korean import ANALYSER, tokenize_many
@@ -57,6 +57,7 @@ class Manifest(BaseModel):
     versions: dict[str, str]
     checksums: dict[str, str] = {}
     analyser: str = ""  # what made the BM25 tokens (`index.korean.ANALYSER`); empty in older indexes
+    chunker: str = ""  # what cut the chunks (`index.chunking.CHUNKER`); empty in older indexes
 
 
 @dataclass
@@ -131,6 +132,7 @@ def new_manifest(
         created_at="",
         versions=package_versions(),
         analyser=ANALYSER,
+        chunker=CHUNKER,
     )
 
 

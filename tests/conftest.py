@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -21,6 +23,7 @@ import pytest
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from index.embeddings import SentenceTransformerEmbeddings
+from index.store import current_generation
 
 pytest_plugins = ["tests.pg_fixture"]
 
@@ -52,6 +55,23 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {"data_dir": data_dir, "model_cache_dir": MODEL_CACHE_DIR, "seeds_dir": SEEDS_DIR}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+OLD_HEADING = "옛 분할기의 제목"
+
+
+def age_index(index_dir: Path) -> None:
+    """Make an index look cut by an older chunker: its manifest names none (as before it was recorded) and every
+    chunk carries a heading this chunker would not give it (checksums kept valid, as that chunker wrote them)."""
+    generation = current_generation(index_dir)
+    assert generation is not None
+    chunks = [json.loads(line) for line in (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+    content = "".join(json.dumps({**chunk, "heading": OLD_HEADING}, ensure_ascii=False) + "\n" for chunk in chunks)
+    (generation / "chunks.jsonl").write_text(content, encoding="utf-8")
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    manifest.pop("chunker", None)
+    manifest["checksums"]["chunks.jsonl"] = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

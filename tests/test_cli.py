@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from assistant.settings import Settings
-from index.store import current_generation
-from tests.conftest import MODEL_CACHE_DIR
+from index.chunking import CHUNKER
+from index.store import current_generation, load_index
+from tests.conftest import MODEL_CACHE_DIR, OLD_HEADING, age_index
 
 pytestmark = pytest.mark.slow
 
@@ -113,13 +114,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, seed_settings: Settings)
     """Private data dirs (copies of the seed index, an empty one, a corrupt one) and input files."""
     root = tmp_path_factory.mktemp("cli")
     paths = {"root": root, "empty": root / "empty-data"}
-    for name in ("data", "ingest-data", "corrupt-data"):
+    for name in ("data", "ingest-data", "corrupt-data", "aged-data"):
         paths[name] = root / name
         shutil.copytree(seed_settings.data_dir, paths[name])
     paths["empty"].mkdir()
     generation = current_generation(paths["corrupt-data"] / "index")
     assert generation is not None
     (generation / "dense.faiss").write_bytes(b"not a faiss index")
+    age_index(paths["aged-data"] / "index")
     paths["new-seeds"] = root / "new-seeds"
     paths["new-seeds"].mkdir()
     (paths["new-seeds"] / "extra.txt").write_text("울산시는 수소 산업 육성 계획을 발표했다.\n", encoding="utf-8")
@@ -155,6 +157,7 @@ def cli_runs(workspace: dict[str, Path]) -> dict[str, Run]:
         "err-batch-missing": lambda: rag(data, "search", "--batch", str(workspace["root"] / "nope.txt"), cwd=cwd),
         "err-batch-binary": lambda: rag(data, "ask", "--batch", str(workspace["binary-batch"]), cwd=cwd),
         "err-bad-session": lambda: rag(data, "ask", Q_KO, "--session", "no spaces!", "--json", cwd=cwd),
+        "ingest-aged": lambda: rag(workspace["aged-data"], "ingest", "--if-missing", "--json", cwd=cwd),
     }
     ingest_data = workspace["ingest-data"]
     new_seeds = {"RAG_SEEDS_DIR": str(workspace["new-seeds"])}
@@ -166,6 +169,19 @@ def cli_runs(workspace: dict[str, Path]) -> dict[str, Run]:
         runs["ingest"] = rag(ingest_data, "ingest", "--json", cwd=cwd)
         runs.update((name, future.result()) for name, future in futures.items())
     return runs
+
+
+def test_ingest_if_missing_cuts_an_index_of_an_older_chunker_again(
+    cli_runs: dict[str, Run], workspace: dict[str, Path]
+) -> None:
+    """`make serve` runs `rag ingest --if-missing`: after an upgrade that changes the chunker, the index it finds is
+    cut again from its own documents (not left stale, and no other folder is added)."""
+    run = cli_runs["ingest-aged"]
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = run.json()
+    assert (report["documents"], report["rechunked_documents"], report["added_documents"]) == (5, 5, 0)
+    stored = load_index(workspace["aged-data"] / "index")
+    assert stored.manifest.chunker == CHUNKER and OLD_HEADING not in {chunk.heading for chunk in stored.chunks}
 
 
 @pytest.fixture(scope="module")

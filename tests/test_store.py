@@ -18,7 +18,7 @@ import pytest
 from pydantic import PrivateAttr
 
 from assistant.settings import Settings
-from index.chunking import ChunkingParams, chunk_search_text
+from index.chunking import CHUNKER, ChunkingParams, chunk_search_text
 from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import IndexUnavailableError, InputError
 from index.ingest import IngestReport, ingest_paths
@@ -34,7 +34,7 @@ from index.store import (
     index_exists,
     load_index,
 )
-from tests.conftest import SEEDS_DIR, make_settings
+from tests.conftest import OLD_HEADING, SEEDS_DIR, age_index, make_settings
 
 SEED_NAMES = sorted(p.name for p in SEEDS_DIR.glob("*.txt"))
 NEW_ARTICLE = (
@@ -351,6 +351,50 @@ def test_ingesting_into_an_index_of_another_analyser_stores_this_analysers_token
     stored = load_index(index_dir)
     assert stored.manifest.analyser == ANALYSER
     assert stored.tokens == [tokenize(chunk_search_text(stored.documents[c.doc_id], c)) for c in stored.chunks]
+
+
+def test_an_index_cut_by_an_older_chunker_is_cut_again_by_the_next_ingest(
+    seed_copy: Settings, counting: CountingEmbeddings, seed_settings: Settings
+) -> None:
+    """A chunker change gives other chunks, headings and search text: an index made before it is cut again from its
+    stored documents (and embedded again) by the next ingest, even one that adds nothing, and only once."""
+    index_dir = seed_copy.resolved_index_dir
+    age_index(index_dir)
+    aged = load_index(index_dir)
+    assert aged.manifest.chunker == "" and {chunk.heading for chunk in aged.chunks} == {OLD_HEADING}
+    report = _ingest([SEEDS_DIR], seed_copy, counting)
+    assert report.rechunked_documents == report.unchanged_documents == report.documents == 5
+    assert report.added_documents == report.added_chunks == 0
+    fresh = load_index(seed_settings.resolved_index_dir)
+    stored = load_index(index_dir)
+    assert stored.manifest.chunker == CHUNKER
+    assert stored.chunks == fresh.chunks and stored.tokens == fresh.tokens
+    assert sorted(counting.encoded) == sorted(chunk_search_text(fresh.documents[c.doc_id], c) for c in fresh.chunks)
+    assert np.allclose(all_vectors(stored.vectors), all_vectors(fresh.vectors), atol=1e-5)
+    generation = current_generation(index_dir)
+    again = _ingest([SEEDS_DIR], seed_copy, counting)
+    assert again.rechunked_documents == 0 and current_generation(index_dir) == generation  # once
+
+
+def test_an_aged_index_keeps_its_own_documents_when_cut_again(tmp_path: Path, counting: CountingEmbeddings) -> None:
+    """Cutting again starts from the documents the index holds, not from the folder ingested: a user's documents
+    stay, and a file named in --replace is replaced."""
+    settings = make_settings(tmp_path / "data")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("울산시는 수소 산업 육성 계획을 발표했다.\n", encoding="utf-8")
+    (folder / "other.txt").write_text("부산시는 해양 관광 거점을 만든다.\n", encoding="utf-8")
+    _ingest([folder], settings, counting)
+    age_index(settings.resolved_index_dir)
+    (folder / "other.txt").write_text("부산시는 해양 관광 거점을 두 곳에 만든다.\n", encoding="utf-8")
+    report = _ingest([folder / "other.txt"], settings, counting, replace=["other.txt"])
+    assert (report.rechunked_documents, report.added_documents, report.documents) == (1, 1, 2)
+    stored = load_index(settings.resolved_index_dir)
+    assert sorted(d.text.strip() for d in stored.documents.values()) == [
+        "부산시는 해양 관광 거점을 두 곳에 만든다.",
+        "울산시는 수소 산업 육성 계획을 발표했다.",
+    ]
+    assert OLD_HEADING not in {chunk.heading for chunk in stored.chunks}
 
 
 def _truncate(path: Path) -> None:
