@@ -1,8 +1,8 @@
 """What kind of answer a question asks for, and whether a sentence contains one.
 
 The kind comes from what the question asks, not from any word in it: a Korean question's last question word
-(언제, 몇 명, 얼마) and the noun just before it (사업비는 얼마), or, with no question word, its last two words
-(투입된 금액은?); an English question's words from its first question word on (how much, in what year).
+(언제, 몇 명, 얼마) and the words next to it (사업비는 얼마, 얼마가 투자될), or, with no question word, its last two
+words (투입된 금액은?); an English question's words from its first question word on (how much, in what year).
 So 선거비용을 폭로한 사람은? asks for a person, not an amount of money, and 전면적으로 언제 asks for a date, not an
 area. The kind is a hard filter on candidate sentences (`assistant.answer`), so its evidence patterns favour
 recall: any currency, two-digit years, centuries and decades, times of day.
