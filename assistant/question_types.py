@@ -33,39 +33,40 @@ _NUMBER = r"\d[\d,.]*\s*(?:여\s*)?(?:[십백천만억조]+\s*(?:\d[\d,.]*\s*)?(
 _CURRENCY = r"원|달러|유로|파운드|엔|위안|프랑|마르크|루블|페소|리라|dollars?|euros?|pounds?|yen|yuan"
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 TYPES = {
-    "money": AnswerType(
-        "money",
-        _re(rf"{_NUMBER}(?:{_CURRENCY})|\d\s*[조억]|[$€£¥]\s*\d|\b(?:KRW|USD|EUR|GBP|JPY|CNY)\b|\bwon\b"),
-    ),
-    "percent": AnswerType(
-        "percent", _re(r"\d[\d,.]*\s*(?:%|퍼센트|percent|포인트)|\d+\s*분의\s*\d+|\b\d+\s*/\s*\d+\b")
-    ),
-    "people": AnswerType(
-        "people",
-        _re(rf"{_NUMBER}(?:명|인)|\d[\d,.]*\s*(?:people|persons|employees|workers|jobs)|일자리\s*\d"),
-    ),
-    "area": AnswerType("area", _re(rf"{_NUMBER}(?:㎡|㎢|m2|m²|km2|km²|평|ha|헥타르|에이커|acres?|square|제곱)")),
-    # ’25.1.17 and 25.1.17: government documents write years with two digits.
-    "date": AnswerType(
-        "date",
-        _re(
-            _NUMBER + r"(?:년|세기|월|일|시)|[’'‘]\d{2}[./]\d{1,2}|\b\d{2}\.\d{1,2}\.\d{1,2}\b|\d{4}[./-]\d{1,2}"
-            r"|\b(?:19|20)\d{2}s?\b|\d+(?:st|nd|rd|th)\s+century"
-            r"|올해|지난해|작년|내년|이듬해|정오|자정|새벽|오전|오후|\b(?:" + _MONTHS + r")\b"
+    answer_type.name: answer_type
+    for answer_type in (
+        AnswerType(
+            "money",
+            _re(rf"{_NUMBER}(?:{_CURRENCY})|\d\s*[조억]|[$€£¥]\s*\d|\b(?:KRW|USD|EUR|GBP|JPY|CNY)\b|\bwon\b"),
         ),
-    ),
-    "quantity": AnswerType(
-        "quantity",
-        _re(r"\d[\d,.]*\s*(?:여\s*)?(?:[조억만천]|%|퍼센트|원|명|개|곳|건|배|톤|달러|percent|won|people|jobs)"),
-    ),
-    # Any number: how many of something, or an amount the question does not name a kind of (얼마나 늘었나).
-    "count": AnswerType(
-        "count",
-        _re(
-            r"\d|(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|첫)\s*(?:개|곳|가지|번|명|째|차례|골|척|채|대|권|편|마리|종)"
-            r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice)\b"
+        AnswerType("percent", _re(r"\d[\d,.]*\s*(?:%|퍼센트|percent|포인트)|\d+\s*분의\s*\d+|\b\d+\s*/\s*\d+\b")),
+        AnswerType(
+            "people",
+            _re(rf"{_NUMBER}(?:명|인)|\d[\d,.]*\s*(?:people|persons|employees|workers|jobs)|일자리\s*\d"),
         ),
-    ),
+        AnswerType("area", _re(rf"{_NUMBER}(?:㎡|㎢|m2|m²|km2|km²|평|ha|헥타르|에이커|acres?|square|제곱)")),
+        # ’25.1.17 and 25.1.17: government documents write years with two digits.
+        AnswerType(
+            "date",
+            _re(
+                _NUMBER + r"(?:년|세기|월|일|시)|[’'‘]\d{2}[./]\d{1,2}|\b\d{2}\.\d{1,2}\.\d{1,2}\b|\d{4}[./-]\d{1,2}"
+                r"|\b(?:19|20)\d{2}s?\b|\d+(?:st|nd|rd|th)\s+century"
+                r"|올해|지난해|작년|내년|이듬해|정오|자정|새벽|오전|오후|\b(?:" + _MONTHS + r")\b"
+            ),
+        ),
+        AnswerType(
+            "quantity",
+            _re(r"\d[\d,.]*\s*(?:여\s*)?(?:[조억만천]|%|퍼센트|원|명|개|곳|건|배|톤|달러|percent|won|people|jobs)"),
+        ),
+        # Any number: how many of something, or an amount the question does not name a kind of (얼마나 늘었나).
+        AnswerType(
+            "count",
+            _re(
+                r"\d|(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|첫)\s*(?:개|곳|가지|번|명|째|차례|골|척|채|대|권|편|마리|종)"
+                r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|once|twice)\b"
+            ),
+        ),
+    )
 }
 
 # Nouns that name the kind of value asked for, checked in this order (Korean cues may sit inside words: 사업비는;

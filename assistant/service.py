@@ -253,7 +253,7 @@ class Assistant:
 
             store = self.store
             assert isinstance(store, PostgresStore)
-            dimension = self.index.manifest.dimension if store.exists() else self.embedder.dimension
+            dimension = store.manifest().dimension if store.exists() else self.embedder.dimension
             with store.connection() as conn:
                 migrate(conn, dimension)  # the sessions table may come before any index
             sessions = PostgresSessionStore(store.pool, self.settings.max_history_turns)

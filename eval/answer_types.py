@@ -23,21 +23,25 @@ from assistant.settings import Settings
 from eval.corpus import corpus_assistant
 from eval.qa import QAItem, load_qa
 from eval.split import PARTS, items_in_part
-from index.chunking import document_sentences
+from index.chunking import document_sentences_many
 from index.documents import SourceDocument
 
 
 def filter_table(items: list[QAItem], documents: list[SourceDocument], title: str) -> Table:
     """Per kind: questions typed, the share of gold sentences kept, the mean share of document sentences kept."""
-    by_source = {document.source: document for document in documents}
+    asked = {item.doc for item in items}
+    wanted = [document for document in documents if document.source in asked]
+    sentences = {  # each document split once, all in one Kiwi call
+        document.source: [document.text[s.start : s.end] for s in spans]
+        for document, spans in zip(wanted, document_sentences_many([d.text for d in wanted]), strict=True)
+    }
     rows: dict[str, list[tuple[bool, float]]] = defaultdict(list)
     for item in items:
         answer_type = expected_answer_type(item.final_question)
-        document = by_source.get(item.doc or "")
-        if answer_type is None or document is None or not item.evidence:
+        if answer_type is None or item.doc not in sentences or not item.evidence:
             continue
-        sentences = [document.text[s.start : s.end] for s in document_sentences(document.text)]
-        kept = sum(sentence_answers_type(sentence, answer_type) for sentence in sentences) / max(len(sentences), 1)
+        own = sentences[item.doc]
+        kept = sum(sentence_answers_type(sentence, answer_type) for sentence in own) / max(len(own), 1)
         rows[answer_type.name].append((sentence_answers_type(item.evidence, answer_type), kept))
     table = Table(title=f"{title}: {len(items)} answerable questions")
     for column in ("kind", "questions", "gold sentence kept", "document sentences kept"):

@@ -230,8 +230,8 @@ def _read_jsonl(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
-    """Load the live generation, verifying files, counts and (when given) the embedding model."""
+def live_manifest(index_dir: Path) -> tuple[Path, Manifest]:
+    """The live generation directory and its manifest (read alone: nothing else is loaded or verified)."""
     generation = current_generation(index_dir)
     if generation is None or not generation.is_dir():
         raise IndexUnavailableError(f"No index at {index_dir}. Run `rag ingest` to build it from seeds/.")
@@ -243,6 +243,12 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
         raise IndexUnavailableError(
             f"The index has format {manifest.format_version}, not {FORMAT_VERSION}. {REBUILD_HINT}"
         )
+    return generation, manifest
+
+
+def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
+    """Load the live generation, verifying files, counts and (when given) the embedding model."""
+    generation, manifest = live_manifest(index_dir)
     if expected_model is not None and manifest.embedding_model != expected_model:
         raise IndexUnavailableError(
             f"The index was built with embedding model {manifest.embedding_model!r} but "
@@ -282,6 +288,10 @@ class LocalStore:
     def load(self, expected_model: str | None = None) -> IndexData:
         """The live generation, verified (see `load_index`)."""
         return load_index(self.index_dir, expected_model=expected_model)
+
+    def manifest(self) -> Manifest:
+        """The live generation's manifest, without loading the index."""
+        return live_manifest(self.index_dir)[1]
 
     def generation(self) -> str:
         """The live generation's name ("" when there is none)."""

@@ -23,6 +23,7 @@ import pytest
 
 from assistant.service import Assistant
 from assistant.settings import Settings
+from index.chunking import CHUNKER
 from index.errors import IndexUnavailableError
 from index.korean import tokenize
 from tests.conftest import MODEL_CACHE_DIR, SEEDS_DIR, make_settings, running_server
@@ -74,6 +75,17 @@ def test_lexical_and_dense_scores_match_the_local_store(
         assert [r for r, _ in shared.lexical_top(tokens, 5)] == [r for r, _ in local.lexical_top(tokens, 5)]
         assert shared.idf(tokens[0]) == pytest.approx(local.idf(tokens[0]))
     assert not shared.knows("없는낱말") and shared.idf("없는낱말") == pytest.approx(local.idf("없는낱말"))
+
+
+
+def test_the_manifest_alone_matches_the_loaded_index_in_both_stores(
+    pg_seed_assistant: Assistant, local_seed_assistant: Assistant
+) -> None:
+    """`rag ingest --if-missing` reads only the manifest (counts, chunker): the same as the loaded index's."""
+    for assistant in (pg_seed_assistant, local_seed_assistant):
+        loaded, alone = assistant.index.manifest, assistant.store.manifest()
+        assert (alone.documents, alone.chunks, alone.chunker) == (loaded.documents, loaded.chunks, loaded.chunker)
+        assert alone.documents == 5 and alone.chunks > 5 and alone.chunker == CHUNKER
 
 
 def test_a_document_ingested_by_one_process_is_searched_by_another(
@@ -207,8 +219,11 @@ def test_an_unreachable_database_is_a_clear_503(
 def test_an_empty_database_says_how_to_build_the_index(
     open_assistant: Callable[[Settings], Assistant], pg_settings: Settings
 ) -> None:
+    assistant = open_assistant(pg_settings)
     with pytest.raises(IndexUnavailableError, match="rag ingest"):
-        open_assistant(pg_settings).index  # noqa: B018
+        assistant.index  # noqa: B018
+    with pytest.raises(IndexUnavailableError, match="rag ingest"):
+        assistant.store.manifest()
 
 
 def test_postgres_settings_need_a_database_url() -> None:

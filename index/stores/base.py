@@ -104,6 +104,9 @@ class Store(Protocol):
     def load(self, expected_model: str | None = None) -> IndexView:
         """The current index; an `IndexUnavailableError` when missing, damaged or built with another model."""
 
+    def manifest(self) -> Manifest:
+        """What the current index was built with, and its counts, read without loading it."""
+
     def generation(self) -> str:
         """A cheap token that changes whenever a change is committed (a reader reloads when it moves)."""
 

@@ -128,6 +128,18 @@ class PostgresStore:
             )
         return PostgresIndex(manifest, {d.doc_id: d for d in documents}, chunks, store=self)
 
+    def manifest(self) -> Manifest:
+        """The stored manifest with the documents and chunks counted, without loading them."""
+        with self.connection() as conn:
+            state = self._state(conn)
+            if state is None or state[0] is None:
+                raise IndexUnavailableError(
+                    f"No index in the database at {describe_database(self.url)}. Run `rag ingest` to build it."
+                )
+            counts = conn.execute("SELECT (SELECT count(*) FROM rag_documents), (SELECT count(*) FROM rag_chunks)")
+            documents, chunks = counts.fetchone()
+        return Manifest.model_validate(state[0]).model_copy(update={"documents": documents, "chunks": chunks})
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the database-wide writer lock (an `InputError` when another ingest keeps it for ten minutes)."""
