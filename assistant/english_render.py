@@ -23,12 +23,12 @@ def _number(value: float) -> str:
     return text
 
 
-def english_money(won: float) -> str:
-    """`KRW 49.7 billion`, `KRW 3 million`, `KRW 5,000`."""
+def english_money(amount: float, currency: str = "KRW") -> str:
+    """`KRW 49.7 billion`, `KRW 3 million`, `KRW 5,000`, `USD 150 million`."""
     for scale, name in _SCALES:
-        if won >= scale:
-            return f"KRW {_number(won / scale)} {name}"
-    return f"KRW {_number(won)}"
+        if amount >= scale:
+            return f"{currency} {_number(amount / scale)} {name}"
+    return f"{currency} {_number(amount)}"
 
 
 def _english_date(match: re.Match[str]) -> str:
@@ -48,7 +48,7 @@ def english_rendering(phrase: str) -> str | None:
     rendered = []
     for quantity in sorted(quantities(phrase), key=lambda q: q.start):
         if quantity.kind == "money":
-            rendered.append(english_money(quantity.value))
+            rendered.append(english_money(quantity.value, quantity.currency))
         elif quantity.kind == "percent":
             rendered.append(f"{_number(quantity.value)}%")
         elif quantity.kind == "people":

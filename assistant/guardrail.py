@@ -202,10 +202,10 @@ def _is_refusal(sentence: str) -> bool:
 
 
 def _checked_values(text: str) -> list[tuple[str, tuple[str, float]]]:
-    """(surface text, (kind, value)) of each quantity in a generated sentence; ordinals ("2nd") are not facts
+    """(surface text, (measure, value)) of each quantity in a generated sentence; ordinals ("2nd") are not facts
     the sources can be checked for, so they are left out."""
     cleaned = _ORDINAL.sub(" ", text)
-    return [(q.text, (q.kind, round(q.value, 6))) for q in sorted(quantities(cleaned), key=lambda q: q.start)]
+    return [(q.text, q.key) for q in sorted(quantities(cleaned), key=lambda q: q.start)]
 
 
 def _raw_numbers(text: str) -> set[float]:

@@ -1,7 +1,8 @@
 """Quantities in Korean and English text, normalised so they compare as numbers.
 
 `4000억 원`, `400 billion won` and `4,000억원` are the same amount; `2조 4천억` is 2.4 trillion;
-`76.7%` and `76.7 percent` are the same share; `2017년` and `in 2017` are the same year.
+`76.7%` and `76.7 percent` are the same share; `2017년` and `in 2017` are the same year. Money carries its
+currency (`1억 5천만 달러` is USD 150 million, not won); an amount in Korean units with no currency is won.
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 # A run of numbers and Korean units with only blanks between them: "2조 4천억", "4000억", "76.7".
 _KOREAN_RUN = re.compile(rf"(?:{NUMBER}|[조억만천])(?:\s?(?:{NUMBER}|[조억만천]))*")
 _ENGLISH = re.compile(
-    rf"(?P<currency>KRW|\$|₩)?\s?(?P<number>{NUMBER})\s?(?P<scale>thousand|million|billion|trillion)?",
+    rf"(?P<currency>KRW|USD|US\$|\$|₩|€|£)?\s?(?P<number>{NUMBER})\s?(?P<scale>thousand|million|billion|trillion)?",
     re.IGNORECASE,
 )
+# Currencies written after an amount (Korean and English) or before it (symbols and codes); 불 is the dollar of
+# export figures (5억불), unless a word goes on (불법, 불편).
+_CURRENCY_AFTER = (
+    ("KRW", re.compile(r"\s?(?:원|won\b|KRW\b)", re.IGNORECASE)),
+    ("USD", re.compile(r"\s?(?:달러|불(?![가-힣])|불[을이은의로과와도만]|dollars?\b|USD\b)", re.IGNORECASE)),
+    ("EUR", re.compile(r"\s?(?:유로|euros?\b|EUR\b)", re.IGNORECASE)),
+    ("JPY", re.compile(r"\s?(?:엔(?![가-힣])|엔[을이은의로과와도만화]|yen\b|JPY\b)", re.IGNORECASE)),
+    ("CNY", re.compile(r"\s?(?:위안|yuan\b|CNY\b)", re.IGNORECASE)),
+    ("GBP", re.compile(r"\s?(?:파운드|pounds?\b|GBP\b)", re.IGNORECASE)),
+)
+_CURRENCY_BEFORE = {"krw": "KRW", "₩": "KRW", "$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "£": "GBP"}
 _KOREAN_SUFFIXES = (
-    ("money", re.compile(r"\s?(?:원|달러)")),
     ("percent", re.compile(r"\s?(?:%|퍼센트|프로)")),
     ("people", re.compile(r"\s?명")),
     ("year", re.compile(r"\s?년")),
@@ -28,7 +39,6 @@ _KOREAN_SUFFIXES = (
     ("count", re.compile(r"\s?(?:개|곳|가지|건|배)")),
 )
 _ENGLISH_SUFFIXES = (
-    ("money", re.compile(r"\s?(?:won|KRW|dollars?)\b", re.IGNORECASE)),
     ("percent", re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)),
     ("people", re.compile(r"\s?(?:people|persons|jobs|workers|employees|residents)\b", re.IGNORECASE)),
 )
@@ -36,17 +46,26 @@ _ENGLISH_SUFFIXES = (
 
 @dataclass(frozen=True)
 class Quantity:
-    """A normalised value and what kind of thing it counts (money, percent, people, year, month, count)."""
+    """A normalised value, what kind of thing it counts (money, percent, people, year, month, count) and, for
+    money, its currency (KRW, USD, ...)."""
 
     value: float
     kind: str
     text: str
     start: int = 0
     end: int = 0
+    currency: str = ""
+
+    @property
+    def key(self) -> tuple[str, float]:
+        """(measure, value) for set comparisons: the measure is the kind, with the currency for money."""
+        return (f"{self.kind} {self.currency}".strip(), round(self.value, 6))
 
     def same_value(self, other: Quantity) -> bool:
-        """True for the same kind and the same value (up to float rounding)."""
-        return self.kind == other.kind and abs(self.value - other.value) <= 1e-9 * max(abs(self.value), 1.0)
+        """True for the same kind (and currency) and the same value (up to float rounding)."""
+        return (self.kind, self.currency) == (other.kind, other.currency) and abs(
+            self.value - other.value
+        ) <= 1e-9 * max(abs(self.value), 1.0)
 
 
 def _number(text: str) -> float:
@@ -73,6 +92,14 @@ def korean_amount(run: str) -> tuple[float, bool]:
     return total + section + (pending or 0.0), scaled
 
 
+def _written_currency(text: str, position: int) -> tuple[str, int] | None:
+    """The currency written right after `position` (원, 달러, won, ...) and where its word ends."""
+    for code, pattern in _CURRENCY_AFTER:
+        if written := pattern.match(text, position):
+            return code, written.end()
+    return None
+
+
 def _kind(following: str, suffixes: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
     for kind, pattern in suffixes:
         if pattern.match(following):
@@ -94,7 +121,7 @@ def _inherited_scale(run: str) -> float | None:
     return KOREAN_SCALES[units[-1]] if units else None
 
 
-def _breakdown(text: str, opening: int, scale: float) -> set[Quantity]:
+def _breakdown(text: str, opening: int, scale: float, currency: str) -> set[Quantity]:
     """Bare numbers inside a parenthesis that itemises an amount: `497억원(국비 470, 지방비 27)`."""
     match = re.compile(r"\s?\(([^()]*)\)").match(text, opening)
     if not match:
@@ -102,9 +129,8 @@ def _breakdown(text: str, opening: int, scale: float) -> set[Quantity]:
     found = set()
     for number in re.finditer(rf"{NUMBER}(?!\s?[조억만천%])", match.group(1)):
         start = match.start(1) + number.start()
-        found.add(
-            Quantity(_number(number.group()) * scale, "money", number.group(), start, start + len(number.group()))
-        )
+        end = start + len(number.group())
+        found.add(Quantity(_number(number.group()) * scale, "money", number.group(), start, end, currency))
     return found
 
 
@@ -117,15 +143,17 @@ def quantities(text: str) -> set[Quantity]:
             continue
         value, scaled = korean_amount(run)
         following = text[match.end() : match.end() + 12]
-        kind = _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
+        written = _written_currency(text, match.end())
+        currency = written[0] if written else ""
+        kind = "money" if written else _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
-        found.add(Quantity(value, kind, run, match.start(), match.end()))
+        currency = currency or ("KRW" if kind == "money" else "")  # 5000억 투자: Korean documents count in won
+        found.add(Quantity(value, kind, run, match.start(), match.end(), currency))
         scale = _inherited_scale(run)
         if kind == "money" and scale:
-            currency = re.compile(r"\s?(?:원|달러)").match(text, match.end())
-            found |= _breakdown(text, currency.end() if currency else match.end(), scale)
+            found |= _breakdown(text, written[1] if written else match.end(), scale, currency)
     breakdown_spans = {(q.start, q.end) for q in found}
     for match in _ENGLISH.finditer(text):
         number_span = match.span("number")
@@ -141,11 +169,14 @@ def quantities(text: str) -> set[Quantity]:
         following = text[match.end() : match.end() + 12]
         if re.match(r"\s?(?:[조억만천]|[가-힣])", following):
             continue  # a Korean amount or counter, handled above
-        kind = "money" if match.group("currency") else _kind(following, _ENGLISH_SUFFIXES)
-        found.add(Quantity(value, kind or _plain_kind(value, False), match.group().strip(), *match.span()))
+        symbol = match.group("currency")
+        written = _written_currency(text, match.end())
+        currency = _CURRENCY_BEFORE[symbol.lower()] if symbol else (written[0] if written else "")
+        kind = "money" if currency else _kind(following, _ENGLISH_SUFFIXES) or _plain_kind(value, False)
+        found.add(Quantity(value, kind, match.group().strip(), *match.span(), currency))
     return found
 
 
 def values(text: str) -> set[tuple[str, float]]:
-    """The (kind, value) pairs of a text, for set comparisons."""
-    return {(q.kind, round(q.value, 6)) for q in quantities(text)}
+    """The (measure, value) pairs of a text, for set comparisons (`Quantity.key`)."""
+    return {q.key for q in quantities(text)}

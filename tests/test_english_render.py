@@ -17,6 +17,8 @@ from assistant.english_render import bilingual, english_money, english_rendering
         ("2019년 6월 5일", "June 5, 2019 (2019년 6월 5일)"),
         ("약 3만명", "about 30,000 people (약 3만명)"),
         ("76.7%", "76.7%"),
+        ("1억 5천만 달러", "USD 150 million (1억 5천만 달러)"),
+        ("5억불", "USD 500 million (5억불)"),
         ("대구테크노파크", "대구테크노파크"),
     ],
 )
@@ -28,6 +30,7 @@ def test_money_scales() -> None:
     assert english_money(6e12) == "KRW 6 trillion"
     assert english_money(3_500_000) == "KRW 3.5 million"
     assert english_money(5000) == "KRW 5,000"
+    assert english_money(1.5e8, "USD") == "USD 150 million"
 
 
 def test_a_phrase_without_numbers_has_no_rendering() -> None:

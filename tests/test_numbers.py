@@ -27,11 +27,11 @@ def test_korean_and_english_amounts_are_equal(korean: str, english: str) -> None
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("5000억 투자", ("money", 5e11)),
-        ("2조 4천억 원", ("money", 2.4e12)),
-        ("6조원이상", ("money", 6e12)),
-        ("2천만원", ("money", 2e7)),
-        ("4,000억원", ("money", 4e11)),
+        ("5000억 투자", ("money KRW", 5e11)),
+        ("2조 4천억 원", ("money KRW", 2.4e12)),
+        ("6조원이상", ("money KRW", 6e12)),
+        ("2천만원", ("money KRW", 2e7)),
+        ("4,000억원", ("money KRW", 4e11)),
         ("23개 사업", ("count", 23.0)),
         ("2,000명의 일자리", ("people", 2000.0)),
     ],
@@ -56,4 +56,29 @@ def test_numbers_inside_names_are_not_quantities(text: str) -> None:
 
 
 def test_a_scale_word_glued_to_its_number_still_counts() -> None:
-    assert ("money", 5e6) in values("$5million")
+    assert ("money USD", 5e6) in values("$5million")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1억 5천만 달러", ("money USD", 1.5e8)),
+        ("수출 5억불 달성", ("money USD", 5e8)),
+        ("5억불을 넘어", ("money USD", 5e8)),
+        ("USD 150 million", ("money USD", 1.5e8)),
+        ("150 million dollars", ("money USD", 1.5e8)),
+        ("€20 million", ("money EUR", 2e7)),
+        ("20억 유로", ("money EUR", 2e9)),
+        ("1000억엔", ("money JPY", 1e11)),
+        ("3억 위안", ("money CNY", 3e8)),
+        ("3억 달러(국비 1, 민간 2)", ("money USD", 1e8)),  # an itemised part keeps the total's currency
+    ],
+)
+def test_money_keeps_its_currency(text: str, expected: tuple[str, float]) -> None:
+    assert expected in values(text)
+    assert {measure for measure, _ in values(text)} == {expected[0]}
+
+
+def test_the_same_number_in_another_currency_is_another_amount() -> None:
+    assert values("1억 5천만 달러") != values("1억 5천만원")
+    assert values("3억 불법 보조금") == {("money KRW", 3e8)}  # 불법 (illegal) is no dollar
