@@ -181,13 +181,12 @@ def ingest(
 ) -> None:
     """Index files and folders (.txt, .md, .html, .pdf, .docx, .hwp, .hwpx) into the FAISS + BM25 index."""
     with user_errors():
-        from index.chunking import CHUNKER
         from index.ingest import IngestReport
 
         progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
         if if_missing and _assistant().store.exists():
             manifest = _assistant().store.manifest()  # read alone: an index that needs nothing is not loaded
-            if manifest.chunker != CHUNKER:  # made by an older chunker: cut its documents again, add nothing
+            if manifest.cut_by_older_chunker:  # cut its documents again, add nothing
                 report = _assistant().ingest_prepared([], progress=progress)
             elif as_json:  # the same object as an ingest that found nothing new
                 unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)
@@ -487,13 +486,14 @@ def serve(
 
         settings = _settings()
         probe = _assistant()
-        exists = probe.store.exists()
+        warnings = (
+            probe.store.manifest().warnings()
+            if probe.store.exists()
+            else [f"no index at {settings.index_location}; run `rag ingest` (or upload documents in the UI)."]
+        )
         probe.close()  # the server opens its own connections
-        if not exists:
-            err.print(
-                f"[yellow]warning:[/yellow] no index at {settings.index_location}; run `rag ingest` "
-                "(or upload documents in the UI)."
-            )
+        for warning in warnings:
+            err.print(f"[yellow]warning:[/yellow] {warning}")
         out.print(f"정책톡: UI at http://{host}:{port}/ · API docs at http://{host}:{port}/docs")
         options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 5}
         if workers > 1:

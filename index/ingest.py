@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.chunking import CHUNKER, ChunkingParams, chunk_document, chunk_search_text, document_sentences_many
+from index.chunking import ChunkingParams, chunk_document, chunk_search_text, document_sentences_many
 from index.cleaning import clean_text
 from index.documents import Chunk, PageSpan, SectionSpan, SourceDocument
 from index.embeddings import SentenceTransformerEmbeddings
@@ -284,7 +284,7 @@ def ingest_prepared(
                 f"{asdict(params)}. Run `rag ingest --rebuild`."
             )
         recut: list[PreparedDocument] = []
-        if base is not None and base.manifest.chunker != CHUNKER:
+        if base is not None and base.manifest.cut_by_older_chunker:
             recut = _recut(base.documents, frozenset(replace or []), params)
             base, rebuild = None, True
         known = base.documents if base is not None else {}

@@ -14,7 +14,7 @@ from assistant.api import create_app
 from assistant.settings import Settings
 from assistant.uploads import safe_filename
 from index.loaders import load_document
-from tests.conftest import free_port, make_settings
+from tests.conftest import age_index, free_port, make_settings
 
 MAX_FILE_BYTES = 50_000
 KO_QUESTION = "광주 AI 집적단지에 투자되는 금액은?"
@@ -75,6 +75,23 @@ def test_health_reports_index_model_and_generator(client: TestClient) -> None:
     assert body["documents"] == 5 and body["chunks"] == len(assistant.index.chunks) > 5
     assert body["embedding_model"] == assistant.index.manifest.embedding_model
     assert body["llm"] == assistant.generator.name
+    assert body["warnings"] == []
+
+
+def test_health_warns_of_an_index_cut_by_an_older_chunker_until_an_upload_cuts_it_again(
+    tmp_path: Path, seed_settings: Settings
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    settings = make_settings(data_dir)
+    age_index(settings.resolved_index_dir)
+    with TestClient(create_app(settings, ui=False)) as aged:
+        warnings = aged.get("/health").json()["warnings"]
+        assert len(warnings) == 1 and "rag ingest --if-missing" in warnings[0]
+        files = {"file": ("jeju.md", UPLOAD_TEXT.encode("utf-8"), "text/markdown")}
+        assert aged.post("/api/documents", files=files).status_code == 201
+        after = aged.get("/health").json()
+        assert after["warnings"] == [] and after["documents"] == 6
 
 
 def test_openapi_documents_every_endpoint_with_korean_and_english_examples(client: TestClient) -> None:

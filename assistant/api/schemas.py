@@ -28,6 +28,7 @@ class HealthResponse(BaseModel):
     index_id: str | None = Field(
         None, description="A hash of the index directory: `rag ask` uses a server of its own index without --server."
     )
+    warnings: list[str] = Field(default_factory=list, description="What to do about the index (e.g. cut it again).")
 
 
 class ChatRequest(BaseModel):

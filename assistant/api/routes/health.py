@@ -48,4 +48,5 @@ def health_report(assistant: Assistant) -> Any:
         embedding_model=index.manifest.embedding_model,
         llm=llm,
         index_id=index_id(assistant.settings.index_location),
+        warnings=index.manifest.warnings(),
     )
