@@ -171,18 +171,21 @@ def plan_change(
     embedder: SentenceTransformerEmbeddings,
     progress: bool,
     replace: frozenset[str] = frozenset(),
+    recut: list[PreparedDocument] | None = None,
 ) -> tuple[Change, IngestReport]:
     """What adding prepared documents to an index holding `documents` changes, embedding only the new chunks.
 
     Documents are keyed by their content (a hash of the cleaned text): one already present is left alone.
     Other text under a file name that is already indexed is added beside the old version, with a warning,
-    unless the name is in `replace`: then every other document of that name is removed.
+    unless the name is in `replace`: then every other document of that name is removed. `recut` are an older
+    chunker's documents cut again: embedded and stored again as they were indexed, and not counted as added.
     """
-    report = IngestReport()
+    recut = recut or []
+    report = IngestReport(rechunked_documents=len(recut))
     by_source: dict[str, set[str]] = {}
-    for doc_id, doc in documents.items():
-        by_source.setdefault(doc.source, set()).add(doc_id)
-    fresh: list[PreparedDocument] = []
+    for doc in [*documents.values(), *(item.document for item in recut)]:
+        by_source.setdefault(doc.source, set()).add(doc.doc_id)
+    fresh: list[PreparedDocument] = list(recut)
     replaced: set[str] = set()
     for item in prepared:
         doc = item.document
@@ -209,8 +212,8 @@ def plan_change(
         end = start + len(item.chunks)
         change.added.append(NewDocument(item.document, item.chunks, vectors[start:end], tokens[start:end]))
         start = end
-    report.added_documents = len(fresh)
-    report.added_chunks = len(texts)
+    report.added_documents = len(fresh) - len(recut)
+    report.added_chunks = len(texts) - sum(len(item.chunks) for item in recut)
     report.replaced_documents = len(replaced)
     return change, report
 
@@ -288,10 +291,7 @@ def ingest_prepared(
             recut = _recut(base.documents, frozenset(replace or []), params)
             base, rebuild = None, True
         known = base.documents if base is not None else {}
-        change, report = plan_change(known, recut + prepared, embedder, progress, frozenset(replace or []))
-        report.rechunked_documents = len(recut)
-        report.added_documents -= len(recut)
-        report.added_chunks -= sum(len(item.chunks) for item in recut)
+        change, report = plan_change(known, prepared, embedder, progress, frozenset(replace or []), recut)
         report.errors = list(errors or [])
         if not (set(known) - change.removed) and not change.added:
             raise InputError("Nothing could be indexed: " + " ".join(report.errors))

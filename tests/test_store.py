@@ -378,20 +378,25 @@ def test_an_index_cut_by_an_older_chunker_is_cut_again_by_the_next_ingest(
 
 def test_an_aged_index_keeps_its_own_documents_when_cut_again(tmp_path: Path, counting: CountingEmbeddings) -> None:
     """Cutting again starts from the documents the index holds, not from the folder ingested: a user's documents
-    stay, and a file named in --replace is replaced."""
+    stay (two versions of one file kept side by side, without warning again that both are kept), and a file named
+    in --replace is replaced."""
     settings = make_settings(tmp_path / "data")
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "mine.txt").write_text("울산시는 수소 산업 육성 계획을 발표했다.\n", encoding="utf-8")
     (folder / "other.txt").write_text("부산시는 해양 관광 거점을 만든다.\n", encoding="utf-8")
     _ingest([folder], settings, counting)
+    (folder / "mine.txt").write_text("울산시는 수소 산업 육성 계획을 고쳐 발표했다.\n", encoding="utf-8")
+    assert "both are kept" in _ingest([folder / "mine.txt"], settings, counting).warnings[0]
     age_index(settings.resolved_index_dir)
     (folder / "other.txt").write_text("부산시는 해양 관광 거점을 두 곳에 만든다.\n", encoding="utf-8")
     report = _ingest([folder / "other.txt"], settings, counting, replace=["other.txt"])
-    assert (report.rechunked_documents, report.added_documents, report.documents) == (1, 1, 2)
+    assert (report.rechunked_documents, report.added_documents, report.documents) == (2, 1, 3)
+    assert report.warnings == []
     stored = load_index(settings.resolved_index_dir)
     assert sorted(d.text.strip() for d in stored.documents.values()) == [
         "부산시는 해양 관광 거점을 두 곳에 만든다.",
+        "울산시는 수소 산업 육성 계획을 고쳐 발표했다.",
         "울산시는 수소 산업 육성 계획을 발표했다.",
     ]
     assert OLD_HEADING not in {chunk.heading for chunk in stored.chunks}
