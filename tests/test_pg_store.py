@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from index.chunking import CHUNKER
 from index.errors import IndexUnavailableError
 from index.korean import tokenize
-from tests.conftest import MODEL_CACHE_DIR, SEEDS_DIR, make_settings, running_server
+from tests.conftest import MODEL_CACHE_DIR, OLD_HEADING, SEEDS_DIR, make_settings, running_server
 from tests.pg_fixture import fresh_database
 
 QUERIES = [
@@ -106,6 +106,30 @@ def test_a_document_ingested_by_one_process_is_searched_by_another(
     assert [t.question for t in reader.sessions.history(session.session_id)] == [
         "세종시는 자율주행 셔틀을 몇 대 도입하나요?"
     ]
+
+
+def test_a_database_cut_by_an_older_chunker_is_cut_again_once(
+    open_assistant: Callable[[Settings], Assistant], pg_settings: Settings, local_seed_assistant: Assistant
+) -> None:
+    """As in the local store: the manifest names no chunker and every chunk has an old heading; the next ingest
+    cuts the stored documents again (the same chunks as a fresh local build), and the one after does nothing."""
+    import psycopg
+
+    assistant = open_assistant(pg_settings)
+    assistant.ingest(progress=False)
+    assert pg_settings.database_url is not None
+    with psycopg.connect(pg_settings.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE rag_state SET manifest = manifest - 'chunker', generation = generation + 1")
+        old_heading = "UPDATE rag_chunks SET record = jsonb_set(record, '{heading}', to_jsonb(%s::text))"
+        conn.execute(old_heading, (OLD_HEADING,))
+    aged = open_assistant(pg_settings)
+    assert aged.store.manifest().cut_by_older_chunker and aged.store.manifest().warnings()
+    assert {chunk.heading for chunk in aged.index.chunks} == {OLD_HEADING}
+    report = aged.ingest(progress=False)
+    assert (report.rechunked_documents, report.added_documents, report.documents) == (5, 0, 5)
+    assert aged.store.manifest().chunker == CHUNKER and not aged.store.manifest().warnings()
+    assert aged.index.chunks == local_seed_assistant.index.chunks
+    assert aged.ingest(progress=False).rechunked_documents == 0
 
 
 def test_replacing_a_file_swaps_its_document_in_one_transaction(
