@@ -6,6 +6,7 @@ import base64
 import re
 import shutil
 from collections.abc import Iterator
+from html import escape as escape_html
 from html import unescape
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from gradio_client import Client, handle_file
 from assistant.answer import ShortAnswerSpan
 from assistant.citations import Citation
 from assistant.claims import ClaimCheck
-from assistant.settings import PROJECT_ROOT
+from assistant.service import Assistant
+from assistant.settings import PROJECT_ROOT, Settings
 from index.documents import SourceDocument
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, age_index, make_settings
 from ui import render
+from ui.app import documents_table, upload_label
 from ui.i18n import LABELS, label
 
 REPORTS = PROJECT_ROOT / "eval" / "reports"
@@ -140,6 +143,27 @@ def test_claim_html_shows_verdict_conflict_and_quoted_evidence() -> None:
     assert "“광주는 4000억 원을 투자한다.”" in html and "광주일보" in html
     empty = render.claim_html(check.model_copy(update={"evidence": [], "conflict": None}), "en")
     assert label("en", "no_evidence") in empty and "<mark>" not in empty
+
+
+def test_the_documents_tab_says_when_an_older_chunker_cut_the_index_until_it_is_cut_again(
+    tmp_path: Path, seed_settings: Settings
+) -> None:
+    shutil.copytree(seed_settings.data_dir, tmp_path / "data")
+    settings = make_settings(tmp_path / "data")
+    age_index(settings.resolved_index_dir)
+    notice = "<p class='doc-warning'>"
+    aged = documents_table(Assistant(settings), "ko")
+    assert notice in aged and escape_html(label("ko", "index_outdated")) in aged
+    note = tmp_path / "note.txt"
+    note.write_text("세종시 메모\n\n세종시는 자율주행 셔틀을 도입한다.\n", encoding="utf-8")
+    assistant = Assistant(settings)
+    assistant.ingest([note], progress=False)
+    assert notice not in documents_table(assistant, "en")
+
+
+def test_the_upload_box_names_every_format_it_takes() -> None:
+    for lang in LABELS:
+        assert all(suffix in upload_label(lang) for suffix in (".hwp", ".hwpx", ".pdf", ".docx", ".txt"))
 
 
 def test_documents_html_lists_metadata_newest_first() -> None:

@@ -70,6 +70,8 @@ mark .answer-mark { background: #ffd33d; outline: 1px solid #d4a72c; }
 .doc-table th, .doc-table td { padding: 6px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left;
   vertical-align: top; }
 .doc-table code { word-break: break-all; }
+.doc-warning { padding: 6px 10px; border-left: 3px solid var(--color-accent);
+  background: var(--background-fill-secondary); }
 .doc-list table, .doc-list tr { border: 0 !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
@@ -214,7 +216,14 @@ def documents_table(assistant: Assistant, lang: str) -> str:
         lang, "doc_count", documents=len(index.documents), chunks=len(index.chunks),
         model=index.manifest.embedding_model,
     )
-    return render.documents_html(index.documents.values(), lang, summary)
+    outdated = index.manifest.cut_by_older_chunker
+    notice = f"<p class='doc-warning'>{escape(label(lang, 'index_outdated'))}</p>" if outdated else ""
+    return notice + render.documents_html(index.documents.values(), lang, summary)
+
+
+def upload_label(lang: str) -> str:
+    """The upload box's label, naming the formats it takes."""
+    return label(lang, "upload", formats=", ".join(supported_suffixes()))
 
 
 def upload_file(assistant: Assistant, path: str | None, key: str | None, lang: str) -> tuple[str, str]:
@@ -300,7 +309,7 @@ def _docs_tab(w: Widgets, lang: str, needs_key: bool) -> None:
     with gr.Tab(label(lang, "tab_docs"), id="docs") as w.docs_tab:
         with gr.Row(equal_height=False):
             w.upload = gr.File(
-                label=label(lang, "upload"), file_types=supported_suffixes(), type="filepath", elem_id="upload",
+                label=upload_label(lang), file_types=supported_suffixes(), type="filepath", elem_id="upload",
                 scale=3, min_width=240, height=150,
             )
             with gr.Column(scale=1, min_width=160):
@@ -390,7 +399,7 @@ def _wire_language(w: Widgets, assistant: Assistant) -> None:
             gr.Button(t("send")), gr.Button(t("new_chat")),
             render.citation_list_html(_citations(cited), language), source_panel,
             gr.Textbox(label=t("claim"), placeholder=t("claim_placeholder")), gr.Button(t("check")), verdict,
-            gr.File(label=t("upload")), gr.Textbox(label=t("upload_key")), gr.Button(t("upload_button")),
+            gr.File(label=upload_label(language)), gr.Textbox(label=t("upload_key")), gr.Button(t("upload_button")),
             documents_table(assistant, language),
         )
 

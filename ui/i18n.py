@@ -51,7 +51,9 @@ LABELS: dict[str, dict[str, str]] = {
         "doc_regions": "지역",
         "doc_source": "파일",
         "doc_count": "문서 {documents}개 · 청크 {chunks}개 · 임베딩 모델 {model}",
-        "upload": "문서 올리기 (.txt, .md)",
+        "upload": "문서 올리기 ({formats})",
+        "index_outdated": "이 색인은 예전 분할 방식으로 나뉘어 표의 행이 인용되지 않을 수 있습니다. "
+        "`rag ingest --if-missing`을 실행하거나 문서를 하나 올리면 한 번 다시 나눕니다.",
         "upload_button": "색인하기",
         "upload_key": "API 키",
         "upload_none": "먼저 파일을 선택해 주세요.",
@@ -106,7 +108,9 @@ LABELS: dict[str, dict[str, str]] = {
         "doc_regions": "Regions",
         "doc_source": "File",
         "doc_count": "{documents} documents · {chunks} chunks · embedding model {model}",
-        "upload": "Upload a document (.txt, .md)",
+        "upload": "Upload a document ({formats})",
+        "index_outdated": "This index was cut by an older chunker, so table rows may not be cited. Run "
+        "`rag ingest --if-missing`, or upload a document, to cut it again (once).",
         "upload_button": "Index it",
         "upload_key": "API key",
         "upload_none": "Choose a file first.",
