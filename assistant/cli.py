@@ -186,7 +186,7 @@ def ingest(
         progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
         if if_missing and _assistant().store.exists():
             manifest = _assistant().store.manifest()  # read alone: an index that needs nothing is not loaded
-            if manifest.cut_by_older_chunker:  # cut its documents again, add nothing
+            if manifest.cut_by_another_chunker:  # cut its documents again, add nothing
                 report = _assistant().ingest_prepared([], progress=progress)
             elif as_json:  # the same object as an ingest that found nothing new
                 unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)

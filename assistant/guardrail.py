@@ -214,12 +214,17 @@ def _raw_numbers(text: str) -> set[float]:
 
 def _stated(value: tuple[str, float], source_values: set[tuple[str, float]], raw: set[float]) -> bool:
     """True when the source states this quantity: same kind and value, the same value under another kind
-    (kinds are guessed from the words around a number and differ across languages), or, for plain counts
-    and years, the same number written anywhere ("300여 개" is a count the parser does not type)."""
-    kind, number = value
-    if value in source_values or any(abs(v - number) <= 1e-6 * max(abs(number), 1.0) for _, v in source_values):
+    (kinds are guessed from the words around a number and differ across languages) but not an amount in another
+    currency ($150 million is not 1억 5천만원), or, for plain counts and years, the same number written anywhere
+    ("300여 개" is a count the parser does not type)."""
+    measure, number = value
+    money = measure.startswith("money")
+    if value in source_values or any(
+        abs(v - number) <= 1e-6 * max(abs(number), 1.0) and not (money and other.startswith("money"))
+        for other, v in source_values
+    ):
         return True
-    return kind not in ("money", "percent") and number in raw
+    return not money and measure != "percent" and number in raw
 
 
 def _unnamed_entities(sentence: str, cited: list[Source], also_stated: str = "") -> list[str]:

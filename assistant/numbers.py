@@ -17,20 +17,26 @@ NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 # A run of numbers and Korean units with only blanks between them: "2조 4천억", "4000억", "76.7".
 _KOREAN_RUN = re.compile(rf"(?:{NUMBER}|[조억만천])(?:\s?(?:{NUMBER}|[조억만천]))*")
 _ENGLISH = re.compile(
-    rf"(?P<currency>KRW|USD|US\$|\$|₩|€|£)?\s?(?P<number>{NUMBER})\s?(?P<scale>thousand|million|billion|trillion)?",
+    rf"(?P<currency>KRW|USD|US\$|EUR|JPY|CNY|RMB|GBP|\$|₩|€|£|¥)?\s?(?P<number>{NUMBER})"
+    r"\s?(?P<scale>thousand|million|billion|trillion)?",
     re.IGNORECASE,
 )
-# Currencies written after an amount (Korean and English) or before it (symbols and codes); 불 is the dollar of
-# export figures (5억불), unless a word goes on (불법, 불편).
+# 불 (the dollar of export figures: 5억불) and 엔 end a word of their own, or take a particle or the copula
+# (5억불을, 10억불씩, 5억불이었다), unlike 불법, 불이익, 불만족, 엔진.
+_WORD_ENDS = r"(?=(?:을|를|이|은|는|의|에|에서|으로|로|과|와|도|만|씩|어치|까지|이다|이었다|이며|이고)?(?![가-힣]))"
+# Currencies written after an amount (Korean and English) or before it (symbols and codes).
 _CURRENCY_AFTER = (
     ("KRW", re.compile(r"\s?(?:원|won\b|KRW\b)", re.IGNORECASE)),
-    ("USD", re.compile(r"\s?(?:달러|불(?![가-힣])|불[을이은의로과와도만]|dollars?\b|USD\b)", re.IGNORECASE)),
+    ("USD", re.compile(rf"\s?(?:달러|불{_WORD_ENDS}|dollars?\b|USD\b)", re.IGNORECASE)),
     ("EUR", re.compile(r"\s?(?:유로|euros?\b|EUR\b)", re.IGNORECASE)),
-    ("JPY", re.compile(r"\s?(?:엔(?![가-힣])|엔[을이은의로과와도만화]|yen\b|JPY\b)", re.IGNORECASE)),
-    ("CNY", re.compile(r"\s?(?:위안|yuan\b|CNY\b)", re.IGNORECASE)),
-    ("GBP", re.compile(r"\s?(?:파운드|pounds?\b|GBP\b)", re.IGNORECASE)),
+    ("JPY", re.compile(rf"\s?(?:엔(?=화)|엔{_WORD_ENDS}|yen\b|JPY\b)", re.IGNORECASE)),
+    ("CNY", re.compile(r"\s?(?:위안|yuan\b|CNY\b|RMB\b)", re.IGNORECASE)),
+    ("GBP", re.compile(r"\s?(?:파운드|GBP\b)", re.IGNORECASE)),  # not "pounds": 5 pounds of flour
 )
-_CURRENCY_BEFORE = {"krw": "KRW", "₩": "KRW", "$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "£": "GBP"}
+_CURRENCY_BEFORE = {
+    "krw": "KRW", "₩": "KRW", "$": "USD", "us$": "USD", "usd": "USD", "eur": "EUR", "€": "EUR", "jpy": "JPY",
+    "¥": "JPY", "cny": "CNY", "rmb": "CNY", "gbp": "GBP", "£": "GBP",
+}  # fmt: skip
 _KOREAN_SUFFIXES = (
     ("percent", re.compile(r"\s?(?:%|퍼센트|프로)")),
     ("people", re.compile(r"\s?명")),
@@ -121,22 +127,24 @@ def _inherited_scale(run: str) -> float | None:
     return KOREAN_SCALES[units[-1]] if units else None
 
 
-def _breakdown(text: str, opening: int, scale: float, currency: str) -> set[Quantity]:
-    """Bare numbers inside a parenthesis that itemises an amount: `497억원(국비 470, 지방비 27)`."""
+def _breakdown(text: str, opening: int, scale: float, currency: str) -> tuple[set[Quantity], range]:
+    """Bare numbers inside a parenthesis that itemises an amount (`497억원(국비 470, 지방비 27)`), and where the
+    parenthesis runs (its amounts with units of their own, `5억 달러(정부 4억)`, are in the total's currency)."""
     match = re.compile(r"\s?\(([^()]*)\)").match(text, opening)
     if not match:
-        return set()
+        return set(), range(0)
     found = set()
-    for number in re.finditer(rf"{NUMBER}(?!\s?[조억만천%])", match.group(1)):
+    for number in re.finditer(rf"(?<![\d,.]){NUMBER}(?!\d|[,.]\d|\s?[조억만천%])", match.group(1)):
         start = match.start(1) + number.start()
         end = start + len(number.group())
         found.add(Quantity(_number(number.group()) * scale, "money", number.group(), start, end, currency))
-    return found
+    return found, range(match.start(1), match.end(1))
 
 
 def quantities(text: str) -> set[Quantity]:
     """Every quantity in a Korean or English text, with its character span."""
     found: set[Quantity] = set()
+    itemised: list[tuple[range, str]] = []  # parentheses that break down an amount, and its currency
     for match in _KOREAN_RUN.finditer(text):
         run = match.group().strip()
         if not re.search(r"\d", run):
@@ -144,16 +152,21 @@ def quantities(text: str) -> set[Quantity]:
         value, scaled = korean_amount(run)
         following = text[match.end() : match.end() + 12]
         written = _written_currency(text, match.end())
-        currency = written[0] if written else ""
         kind = "money" if written else _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
-        currency = currency or ("KRW" if kind == "money" else "")  # 5000억 투자: Korean documents count in won
-        found.add(Quantity(value, kind, run, match.start(), match.end(), currency))
+        inside = next((code for span, code in itemised if match.start() in span), None)
+        currency = written[0] if written else ""
+        if kind == "money" and not written:  # 5000억 투자: won, unless it itemises an amount in another currency
+            currency = inside or "KRW"
+        end = written[1] if written else match.end()
+        found.add(Quantity(value, kind, text[match.start() : end], match.start(), end, currency))
         scale = _inherited_scale(run)
         if kind == "money" and scale:
-            found |= _breakdown(text, written[1] if written else match.end(), scale, currency)
+            parts, span = _breakdown(text, end, scale, currency)
+            found |= parts
+            itemised.append((span, currency))
     breakdown_spans = {(q.start, q.end) for q in found}
     for match in _ENGLISH.finditer(text):
         number_span = match.span("number")
@@ -161,7 +174,7 @@ def quantities(text: str) -> set[Quantity]:
             continue
         before, after = text[number_span[0] - 1 : number_span[0]], text[number_span[1] : number_span[1] + 1]
         glued = after.isascii() and after.isalpha() and not match.group("scale")
-        if glued or (before.isascii() and before.isalpha()):
+        if glued or (before.isascii() and before.isalpha() and not match.group("currency")):
             continue  # part of a name or code (5G, 3D, G20, B2B), not a quantity
         value = _number(match.group("number"))
         if match.group("scale"):
@@ -170,10 +183,11 @@ def quantities(text: str) -> set[Quantity]:
         if re.match(r"\s?(?:[조억만천]|[가-힣])", following):
             continue  # a Korean amount or counter, handled above
         symbol = match.group("currency")
-        written = _written_currency(text, match.end())
+        written = None if symbol else _written_currency(text, match.end())
         currency = _CURRENCY_BEFORE[symbol.lower()] if symbol else (written[0] if written else "")
         kind = "money" if currency else _kind(following, _ENGLISH_SUFFIXES) or _plain_kind(value, False)
-        found.add(Quantity(value, kind, match.group().strip(), *match.span(), currency))
+        end = written[1] if written else match.end()
+        found.add(Quantity(value, kind, text[match.start() : end].strip(), match.start(), end, currency))
     return found
 
 

@@ -177,22 +177,24 @@ def plan_change(
 
     Documents are keyed by their content (a hash of the cleaned text): one already present is left alone.
     Other text under a file name that is already indexed is added beside the old version, with a warning,
-    unless the name is in `replace`: then every other document of that name is removed. `recut` are an older
-    chunker's documents cut again: embedded and stored again as they were indexed, and not counted as added.
+    unless the name is in `replace`: then every other document of that name is removed. `recut` are the index's
+    documents cut again (another chunker cut them): stored again, and embedded again unless replaced, and not
+    counted as added.
     """
     recut = recut or []
-    report = IngestReport(rechunked_documents=len(recut))
+    report = IngestReport()
     by_source: dict[str, set[str]] = {}
     for doc in [*documents.values(), *(item.document for item in recut)]:
         by_source.setdefault(doc.source, set()).add(doc.doc_id)
     fresh: list[PreparedDocument] = list(recut)
+    fresh_ids = {item.document.doc_id for item in recut}
     replaced: set[str] = set()
     for item in prepared:
         doc = item.document
         older = by_source.get(doc.source, set()) - {doc.doc_id}
         if doc.source in replace:
             replaced |= older
-        if doc.doc_id in documents or any(f.document.doc_id == doc.doc_id for f in fresh):
+        if doc.doc_id in documents or doc.doc_id in fresh_ids:
             report.unchanged_documents += 1
             continue
         if older and doc.source not in replace:
@@ -201,30 +203,30 @@ def plan_change(
                 f"both are kept. Run `rag ingest --replace {doc.source} PATH` to replace it."
             )
         fresh.append(item)
+        fresh_ids.add(doc.doc_id)
         by_source.setdefault(doc.source, set()).add(doc.doc_id)
         report.duplicates_removed += item.duplicates_removed
+    fresh = [item for item in fresh if item.document.doc_id not in replaced]  # a re-cut version being replaced
+    kept = [item for item in recut if item.document.doc_id not in replaced]
     texts = [chunk_search_text(item.document, chunk) for item in fresh for chunk in item.chunks]
     vectors = embedder.encode_for_index(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
     tokens = tokenize_many(texts)
-    change = Change(removed=replaced)
+    change = Change(removed=replaced & set(documents))
     start = 0
     for item in fresh:
         end = start + len(item.chunks)
         change.added.append(NewDocument(item.document, item.chunks, vectors[start:end], tokens[start:end]))
         start = end
-    report.added_documents = len(fresh) - len(recut)
-    report.added_chunks = len(texts) - sum(len(item.chunks) for item in recut)
+    report.rechunked_documents = len(kept)
+    report.added_documents = len(fresh) - len(kept)
+    report.added_chunks = len(texts) - sum(len(item.chunks) for item in kept)
     report.replaced_documents = len(replaced)
     return change, report
 
 
-def _recut(
-    indexed: dict[str, SourceDocument], replace: frozenset[str], params: ChunkingParams
-) -> list[PreparedDocument]:
-    """The indexed documents cut again by this chunker from their stored cleaned text, except those whose file the
-    ingest replaces."""
-    kept = [document for document in indexed.values() if document.source not in replace]
-    return chunk_described([DescribedDocument(document, 0) for document in kept], params)
+def _recut(indexed: dict[str, SourceDocument], params: ChunkingParams) -> list[PreparedDocument]:
+    """The indexed documents cut again by this chunker from their stored cleaned text."""
+    return chunk_described([DescribedDocument(document, 0) for document in indexed.values()], params)
 
 
 def ingest_paths(
@@ -287,8 +289,8 @@ def ingest_prepared(
                 f"{asdict(params)}. Run `rag ingest --rebuild`."
             )
         recut: list[PreparedDocument] = []
-        if base is not None and base.manifest.cut_by_older_chunker:
-            recut = _recut(base.documents, frozenset(replace or []), params)
+        if base is not None and base.manifest.cut_by_another_chunker:
+            recut = _recut(base.documents, params)
             base, rebuild = None, True
         known = base.documents if base is not None else {}
         change, report = plan_change(known, prepared, embedder, progress, frozenset(replace or []), recut)

@@ -60,13 +60,13 @@ class Manifest(BaseModel):
     chunker: str = ""  # what cut the chunks (`index.chunking.CHUNKER`); empty in older indexes
 
     @property
-    def cut_by_older_chunker(self) -> bool:
+    def cut_by_another_chunker(self) -> bool:
         """True when an older chunker cut the chunks: the next ingest or upload cuts them again, once."""
         return self.chunker != CHUNKER
 
     def warnings(self) -> list[str]:
         """What a user of this index should know: answers may miss what the current chunker would cite."""
-        if not self.cut_by_older_chunker:
+        if not self.cut_by_another_chunker:
             return []
         return [
             "The index was cut by an older chunker; table rows may not be cited. `rag ingest --if-missing` "

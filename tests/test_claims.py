@@ -19,6 +19,7 @@ from index.errors import InputError
         ("In Gwangju, 280 auto-parts SMEs depend on Kia for 76.7% of their business.", "supported", None),
         ("In Gwangju, 280 auto-parts SMEs depend on Kia for 86.7% of their business.", "contradicted", "76.7"),
         ("부산시는 해양 신산업에 3조 원을 투자한다.", "not_found", None),  # region the corpus never covers
+        ("광주 인공지능 집적단지에는 4000억 달러 이상이 투자될 계획이다.", "contradicted", "4000억 원"),  # currency
     ],
 )
 def test_claim_verdicts(seed_assistant: Assistant, claim: str, verdict: str, conflict: str | None) -> None:

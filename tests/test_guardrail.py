@@ -108,6 +108,12 @@ def test_wrong_amount_is_dropped_even_when_the_wording_matches(guard) -> None:
     assert "4 trillion" in english.checks[0].reason
 
 
+def test_the_same_amount_in_another_currency_is_dropped(guard) -> None:
+    assert not guard("광주 인공지능 집적단지에는 4000억 달러 이상이 투자될 계획이다 [1].").checks[0].kept
+    kept = guard("More than KRW 400 billion will be invested in the Gwangju AI industrial complex [1].")
+    assert kept.checks[0].kept, kept.checks[0].reason  # the source's 4000억 원, in English
+
+
 def test_figure_from_another_source_is_dropped(guard) -> None:
     # 2014 is in source 2, not in source 1 which the sentence cites.
     result = guard("The Gwangju AI complex will be finished in 2014 [1].")

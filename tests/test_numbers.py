@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.english_render import english_rendering
-from assistant.numbers import values
+from assistant.numbers import quantities, values
 
 
 @pytest.mark.parametrize(
@@ -72,11 +72,37 @@ def test_a_scale_word_glued_to_its_number_still_counts() -> None:
         ("1000억엔", ("money JPY", 1e11)),
         ("3억 위안", ("money CNY", 3e8)),
         ("3억 달러(국비 1, 민간 2)", ("money USD", 1e8)),  # an itemised part keeps the total's currency
+        ("5억 달러 (정부 4억, 민간 1억)", ("money USD", 4e8)),  # a part with a unit of its own too
+        ("10억불씩 지원한다", ("money USD", 1e9)),
+        ("5억불이었다", ("money USD", 5e8)),
+        ("1억 엔으로 늘었다", ("money JPY", 1e8)),
+        ("100억 엔화 표시", ("money JPY", 1e10)),
+        ("JPY 100 million", ("money JPY", 1e8)),
+        ("¥100 million", ("money JPY", 1e8)),
+        ("RMB 5 billion", ("money CNY", 5e9)),
+        ("USD150 million", ("money USD", 1.5e8)),
     ],
 )
 def test_money_keeps_its_currency(text: str, expected: tuple[str, float]) -> None:
     assert expected in values(text)
     assert {measure for measure, _ in values(text)} == {expected[0]}
+
+
+@pytest.mark.parametrize("text", ["3억 불이익", "5억 불로소득", "10억 불만족", "3억 불법 보조금", "2억 엔진 개발"])
+def test_words_that_begin_with_a_currency_syllable_are_no_currency(text: str) -> None:
+    (quantity,) = quantities(text)
+    assert quantity.currency == "KRW"  # an amount in Korean units with no currency written: won
+
+
+def test_an_itemised_amount_counts_each_part_once() -> None:
+    assert values("497억 원 (국비 470억, 지방비 27억)") == {
+        ("money KRW", 4.97e10), ("money KRW", 4.7e10), ("money KRW", 2.7e9)
+    }
+    assert values("497억원(국비 470, 지방비 27)") == values("497억 원 (국비 470억, 지방비 27억)")
+
+
+def test_a_weight_in_pounds_is_no_money() -> None:
+    assert values("5 pounds of flour") == {("count", 5.0)}
 
 
 def test_the_same_number_in_another_currency_is_another_amount() -> None:

@@ -123,7 +123,7 @@ def test_a_database_cut_by_an_older_chunker_is_cut_again_once(
         old_heading = "UPDATE rag_chunks SET record = jsonb_set(record, '{heading}', to_jsonb(%s::text))"
         conn.execute(old_heading, (OLD_HEADING,))
     aged = open_assistant(pg_settings)
-    assert aged.store.manifest().cut_by_older_chunker and aged.store.manifest().warnings()
+    assert aged.store.manifest().cut_by_another_chunker and aged.store.manifest().warnings()
     assert {chunk.heading for chunk in aged.index.chunks} == {OLD_HEADING}
     report = aged.ingest(progress=False)
     assert (report.rechunked_documents, report.added_documents, report.documents) == (5, 0, 5)

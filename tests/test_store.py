@@ -391,8 +391,8 @@ def test_an_aged_index_keeps_its_own_documents_when_cut_again(tmp_path: Path, co
     age_index(settings.resolved_index_dir)
     (folder / "other.txt").write_text("부산시는 해양 관광 거점을 두 곳에 만든다.\n", encoding="utf-8")
     report = _ingest([folder / "other.txt"], settings, counting, replace=["other.txt"])
-    assert (report.rechunked_documents, report.added_documents, report.documents) == (2, 1, 3)
-    assert report.warnings == []
+    assert (report.rechunked_documents, report.added_documents, report.replaced_documents) == (2, 1, 1)
+    assert report.documents == 3 and report.warnings == []
     stored = load_index(settings.resolved_index_dir)
     assert sorted(d.text.strip() for d in stored.documents.values()) == [
         "부산시는 해양 관광 거점을 두 곳에 만든다.",

@@ -152,18 +152,21 @@ def test_the_documents_tab_says_when_an_older_chunker_cut_the_index_until_it_is_
     settings = make_settings(tmp_path / "data")
     age_index(settings.resolved_index_dir)
     notice = "<p class='doc-warning'>"
-    aged = documents_table(Assistant(settings), "ko")
+    assistant = Assistant(settings)
+    aged = documents_table(assistant, "ko")
     assert notice in aged and escape_html(label("ko", "index_outdated")) in aged
     note = tmp_path / "note.txt"
     note.write_text("세종시 메모\n\n세종시는 자율주행 셔틀을 도입한다.\n", encoding="utf-8")
-    assistant = Assistant(settings)
     assistant.ingest([note], progress=False)
     assert notice not in documents_table(assistant, "en")
+    assistant.close()
 
 
 def test_the_upload_box_names_every_format_it_takes() -> None:
     for lang in LABELS:
-        assert all(suffix in upload_label(lang) for suffix in (".hwp", ".hwpx", ".pdf", ".docx", ".txt"))
+        named = re.search(r"\(([^()]*)\)$", upload_label(lang))
+        assert named is not None
+        assert set(named.group(1).split(", ")) == {".docx", ".htm", ".html", ".hwp", ".hwpx", ".md", ".pdf", ".txt"}
 
 
 def test_documents_html_lists_metadata_newest_first() -> None:

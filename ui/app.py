@@ -216,7 +216,7 @@ def documents_table(assistant: Assistant, lang: str) -> str:
         lang, "doc_count", documents=len(index.documents), chunks=len(index.chunks),
         model=index.manifest.embedding_model,
     )
-    outdated = index.manifest.cut_by_older_chunker
+    outdated = index.manifest.cut_by_another_chunker
     notice = f"<p class='doc-warning'>{escape(label(lang, 'index_outdated'))}</p>" if outdated else ""
     return notice + render.documents_html(index.documents.values(), lang, summary)
 
