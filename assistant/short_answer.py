@@ -20,7 +20,8 @@ import numpy as np
 
 from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
-from index.translation import query_word_forms
+from index.language import detect_language
+from index.translation import english_word_forms, query_word_forms
 
 if TYPE_CHECKING:
     from assistant.tree_model import TreeEnsemble
@@ -96,6 +97,13 @@ FEATURES = (
     "edge_in_question",
     *(f"next_{role}" for role in ROLES),
 )
+# "which company", "which K-water department", "what kind of service": the words right after which/what, up to
+# a verb or a function word (what is, which was, which company developed).
+_NOT_NOUN = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|the|a|an|of|in|on)\b"
+_ENGLISH_FOCUS = re.compile(
+    rf"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?(?P<noun>(?!{_NOT_NOUN})[\w-]+(?:\s+(?!{_NOT_NOUN}|\w+ed\b)[\w-]+)?)",
+    re.IGNORECASE,
+)
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
 
 
@@ -124,7 +132,7 @@ class QuestionCues:
     tokens: frozenset[str]
     before: frozenset[str] = frozenset()
     after: frozenset[str] = frozenset()
-    focus: str | None = None
+    focus: frozenset[str] = frozenset()  # the noun asked about (센터의 이름은 → 센터; which company → 기업, 업체)
     characters: frozenset[str] = frozenset()
     before_question_word: frozenset[str] = frozenset()
     after_question_word: frozenset[str] = frozenset()
@@ -162,11 +170,28 @@ def question_cues(question: str) -> QuestionCues:
         content,
         before,
         after_words,
-        focus=head if head and head not in GENERIC_NOUNS else (nouns_before[-1] if nouns_before else None),
+        focus=_english_focus(question) if detect_language(question) == "en" else _korean_focus(head, nouns_before),
         characters=character_bigrams(question),
         before_question_word=frozenset(m.form.lower() for m in tokens if m.end <= wh_start and m.tag in CONTENT_TAGS),
         after_question_word=frozenset(m.form.lower() for m in tokens if m.start >= wh_end and m.tag in CONTENT_TAGS),
     )
+
+
+def _korean_focus(head: str | None, nouns_before: list[str]) -> frozenset[str]:
+    """The noun a Korean question asks about: the one after its question word, or the last one before it."""
+    if head and head not in GENERIC_NOUNS:
+        return frozenset({head})
+    return frozenset(nouns_before[-1:])
+
+
+def _english_focus(question: str) -> frozenset[str]:
+    """The Korean words of the noun an English question asks about: the (up to two) words after which/what, as a
+    compound's head may be either (which company → 기업, 업체; which K-water department → ..., 과, 부서)."""
+    asked = _ENGLISH_FOCUS.search(question)
+    if asked is None:
+        return frozenset()
+    words = asked.group("noun").split()
+    return frozenset(form for forms in english_word_forms(" ".join(words)) for form in forms if not form.isascii())
 
 
 def character_bigrams(text: str) -> frozenset[str]:
@@ -308,7 +333,7 @@ def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.n
                 float(bool(cues.after & span.after)),
                 *(float(kind == name) for name in KINDS),
                 _share(character_bigrams(text), cues.characters),
-                float(cues.focus is not None and (letters.endswith(cues.focus) or next_form == cues.focus)),
+                float(any(letters.endswith(focus) or next_form == focus for focus in cues.focus)),
                 float(bool((span.before | span.after) & cues.tokens)),
                 _order_agreement(matched, span, cues),
                 sum(1 for ch in letters if "가" <= ch <= "힣") / max(len(letters), 1),

@@ -66,16 +66,12 @@ def test_standalone_question_is_left_alone() -> None:
             ["경상북도가 포항에 지정받은 배터리 규제자유특구는 무엇인가요?", "그 특구에 투자한 기업은 몇 곳이에요?"],
             "12개 기업",
         ),
-        pytest.param(
+        (
             [
                 "Which two local governments signed an agreement to build a Digital Open Lab?",
                 "Until what year will that project be funded?",
             ],
             "2025년까지",
-            # Ranked first but refused: 0.26 against the English cut-off 0.28. "Funded" made this a money question,
-            # whose filter left two candidates; as a date question (what year) eight are left, and the gaps to the
-            # others lower its probability. A refit of the answer model on today's candidates decides it.
-            marks=pytest.mark.xfail(strict=True, reason="issue 10: the funding sentence is just below the cut-off"),
         ),
     ],
 )

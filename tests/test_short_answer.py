@@ -38,9 +38,18 @@ def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
 
 
 def test_the_focus_is_the_noun_the_question_asks_about() -> None:
-    assert question_cues("2020년 연구단지에 문을 연 센터의 이름은 무엇인가?").focus == "센터"
-    assert question_cues("도는 실증 단지에 어떤 장비를 설치했나?").focus == "장비"
-    assert question_cues("두 시와 협약을 맺은 기관은?").focus == "기관"
+    assert question_cues("2020년 연구단지에 문을 연 센터의 이름은 무엇인가?").focus == {"센터"}
+    assert question_cues("도는 실증 단지에 어떤 장비를 설치했나?").focus == {"장비"}
+    assert question_cues("두 시와 협약을 맺은 기관은?").focus == {"기관"}
+
+
+def test_an_english_question_asks_about_the_korean_words_of_the_noun_after_which() -> None:
+    assert {"기업", "업체"} <= question_cues("Which company developed the platform?").focus
+    assert {"과", "부서"} <= question_cues("Which K-water department wrote the press release?").focus
+    assert question_cues("What is the budget?").focus == frozenset()  # "what is": no noun asked about
+    newspaper = _row("Which newspaper first reported it?", "이 소식은 한겨레신문이 처음 보도했다.", "한겨레신문")
+    news = _row("Which newspaper first reported it?", "이 소식은 한겨레신문이 처음 보도했다.", "소식")
+    assert newspaper["focus_match"] == 1.0 and news["focus_match"] == 0.0
 
 
 def _row(question: str, sentence: str, phrase: str) -> dict[str, float]:
