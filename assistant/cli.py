@@ -184,10 +184,11 @@ def ingest(
         from index.ingest import IngestReport
 
         progress = not as_json and sys.stderr.isatty()  # our bars on a terminal only
-        if if_missing and _assistant().store.exists():
-            manifest = _assistant().store.manifest()  # read alone: an index that needs nothing is not loaded
+        assistant = _assistant()
+        if if_missing and assistant.store.exists():
+            manifest = assistant.store.manifest()  # read alone: an index that needs nothing is not loaded
             if manifest.cut_by_another_chunker:  # cut its documents again, add nothing
-                report = _assistant().ingest_prepared([], progress=progress)
+                report = assistant.ingest_prepared([], progress=progress)
             elif as_json:  # the same object as an ingest that found nothing new
                 unchanged = IngestReport(manifest.documents, manifest.chunks, unchanged_documents=manifest.documents)
                 _print_json(unchanged.as_dict())
@@ -196,7 +197,7 @@ def ingest(
                 out.print(f"Index already at {_settings().index_location}; nothing to do.")
                 return
         else:
-            report = _assistant().ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
+            report = assistant.ingest(paths or None, rebuild=rebuild, progress=progress, replace=replace)
         for message in report.errors:
             err.print(f"[yellow]skipped:[/yellow] {escape(message)}")
         for message in report.warnings:

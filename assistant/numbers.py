@@ -156,10 +156,9 @@ def quantities(text: str) -> set[Quantity]:
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
-        inside = next((code for span, code in itemised if match.start() in span), None)
         currency = written[0] if written else ""
         if kind == "money" and not written:  # 5000억 투자: won, unless it itemises an amount in another currency
-            currency = inside or "KRW"
+            currency = next((code for span, code in itemised if match.start() in span), "KRW")
         end = written[1] if written else match.end()
         found.add(Quantity(value, kind, text[match.start() : end], match.start(), end, currency))
         scale = _inherited_scale(run)

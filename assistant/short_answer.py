@@ -21,7 +21,7 @@ import numpy as np
 from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
 from index.language import detect_language
-from index.translation import english_word_forms, query_word_forms
+from index.translation import STOPWORDS, english_word_forms, query_word_forms
 
 if TYPE_CHECKING:
     from assistant.tree_model import TreeEnsemble
@@ -97,13 +97,8 @@ FEATURES = (
     "edge_in_question",
     *(f"next_{role}" for role in ROLES),
 )
-# "which company", "which K-water department", "what kind of service": the words right after which/what, up to
-# a verb or a function word (what is, which was, which company developed).
-_NOT_NOUN = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|the|a|an|of|in|on)\b"
-_ENGLISH_FOCUS = re.compile(
-    rf"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?(?P<noun>(?!{_NOT_NOUN})[\w-]+(?:\s+(?!{_NOT_NOUN}|\w+ed\b)[\w-]+)?)",
-    re.IGNORECASE,
-)
+# "which company", "which K-water department", "what kind of service": the (up to two) words right after which/what.
+_ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE)
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
 
 
@@ -186,12 +181,15 @@ def _korean_focus(head: str | None, nouns_before: list[str]) -> frozenset[str]:
 
 def _english_focus(question: str) -> frozenset[str]:
     """The Korean words of the noun an English question asks about: the (up to two) words after which/what, as a
-    compound's head may be either (which company → 기업, 업체; which K-water department → ..., 과, 부서)."""
-    asked = _ENGLISH_FOCUS.search(question)
-    if asked is None:
-        return frozenset()
-    words = asked.group("noun").split()
-    return frozenset(form for forms in english_word_forms(" ".join(words)) for form in forms if not form.isascii())
+    compound's head may be either (which company → 기업, 업체; which K-water department → ..., 과, 부서), up to a
+    function word or a verb (what is: none; which company developed: company)."""
+    for asked in _ASKED_NOUN.finditer(question):
+        first, second = asked.group(1), (asked.group(2) or "").lower()
+        if first.lower() in STOPWORDS:
+            continue
+        noun = first if not second or second in STOPWORDS or second.endswith("ed") else f"{first} {second}"
+        return frozenset(form for forms in english_word_forms(noun) for form in forms if not form.isascii())
+    return frozenset()
 
 
 def character_bigrams(text: str) -> frozenset[str]:

@@ -16,6 +16,11 @@ HEADING_MAX_CHARS = 40
 # chunks, headings or search text for the same document (an index cut by another chunker is cut again by the
 # next ingest: `index.ingest.ingest_prepared`).
 CHUNKER = "2026-11-27-table-rows"
+# What an index cut by another chunker tells its users (the CLI, /health and the UI's English).
+RECUT_HINT = (
+    "This index was cut by an older chunker, so table rows may not be cited. Run `rag ingest --if-missing`, or "
+    "upload a document, to cut it again (once)."
+)
 
 
 @dataclass(frozen=True)

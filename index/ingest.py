@@ -47,7 +47,7 @@ class IngestReport:
     added_chunks: int = 0
     unchanged_documents: int = 0
     replaced_documents: int = 0
-    rechunked_documents: int = 0  # indexed documents cut again: the index was cut by an older chunker
+    rechunked_documents: int = 0  # indexed documents cut again: another (older) chunker had cut them
     duplicates_removed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)

@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from index.bm25 import BM25Index
-from index.chunking import CHUNKER, chunk_search_text
+from index.chunking import CHUNKER, RECUT_HINT, chunk_search_text
 from index.documents import Chunk, SourceDocument
 from index.errors import IndexUnavailableError, InputError
 from index.korean import ANALYSER, tokenize_many
@@ -61,17 +61,12 @@ class Manifest(BaseModel):
 
     @property
     def cut_by_another_chunker(self) -> bool:
-        """True when an older chunker cut the chunks: the next ingest or upload cuts them again, once."""
+        """True when another (older) chunker cut the chunks: the next ingest or upload cuts them again, once."""
         return self.chunker != CHUNKER
 
     def warnings(self) -> list[str]:
         """What a user of this index should know: answers may miss what the current chunker would cite."""
-        if not self.cut_by_another_chunker:
-            return []
-        return [
-            "The index was cut by an older chunker; table rows may not be cited. `rag ingest --if-missing` "
-            "(or any upload) cuts its documents again, once."
-        ]
+        return [RECUT_HINT] if self.cut_by_another_chunker else []
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from index.chunking import RECUT_HINT
+
 LANGUAGES = (("한국어", "ko"), ("English", "en"))
 
 LABELS: dict[str, dict[str, str]] = {
@@ -109,8 +111,7 @@ LABELS: dict[str, dict[str, str]] = {
         "doc_source": "File",
         "doc_count": "{documents} documents · {chunks} chunks · embedding model {model}",
         "upload": "Upload a document ({formats})",
-        "index_outdated": "This index was cut by an older chunker, so table rows may not be cited. Run "
-        "`rag ingest --if-missing`, or upload a document, to cut it again (once).",
+        "index_outdated": RECUT_HINT,
         "upload_button": "Index it",
         "upload_key": "API key",
         "upload_none": "Choose a file first.",
