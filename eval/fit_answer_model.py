@@ -42,7 +42,7 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.tree_model import TreeEnsemble
 from eval.corpus import corpus_assistant
-from eval.metrics import character_f1, exact_match, holds_evidence
+from eval.metrics import holds_evidence, short_answer_match
 from eval.near_miss import near_miss_corpora
 from eval.qa import QAItem, evidence_span, load_qa
 from eval.split import Part, items_in_part, part_of
@@ -164,7 +164,7 @@ def short_answer_rows(item: QAItem) -> tuple[np.ndarray, np.ndarray]:
     sentence = item.evidence or ""
     spans = short_answer.candidate_spans(sentence)
     matrix = short_answer.feature_matrix(sentence, spans, short_answer.question_cues(item.final_question))
-    return matrix, np.array([exact_match(sentence[s.start : s.end], item.answer) for s in spans], dtype=bool)
+    return matrix, np.array([short_answer_match(sentence[s.start : s.end], item.answer)[0] for s in spans], dtype=bool)
 
 
 def fit_short_answer(items: list[QAItem]) -> TreeEnsemble:
@@ -191,7 +191,7 @@ def short_answer_scores(model: TreeEnsemble, items: list[QAItem]) -> list[tuple[
         span = short_answer.best_span(item.final_question, item.evidence or "", model)
         predicted = (item.evidence or "")[span[0] : span[1]] if span else ""
         probability = span[2] if span else 0.0
-        scores.append((probability, exact_match(predicted, item.answer), character_f1(predicted, item.answer)))
+        scores.append((probability, *short_answer_match(predicted, item.answer)))
     return scores
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 
@@ -68,6 +69,19 @@ def _answer_characters(text: str) -> str:
 def exact_match(prediction: str, gold: str) -> float:
     """1.0 when the normalised prediction equals the normalised gold answer."""
     return float(bool(_answer_characters(gold)) and _answer_characters(prediction) == _answer_characters(gold))
+
+
+def gold_alternatives(gold: str) -> list[str]:
+    """The gold answer and, for `English (한국어)` golds, each part on its own."""
+    bilingual = re.match(r"^(.*?)\s\((.*[가-힣].*)\)$", gold)
+    return [gold, *bilingual.groups()] if bilingual else [gold]
+
+
+def short_answer_match(prediction: str, gold: str) -> tuple[float, float]:
+    """Exact match and character F1 of a short answer, the best over the gold answer's alternatives: a phrase
+    quoted from a Korean source is compared with the Korean part of an `English (한국어)` gold too."""
+    alternatives = gold_alternatives(gold)
+    return max(exact_match(prediction, g) for g in alternatives), max(character_f1(prediction, g) for g in alternatives)
 
 
 def character_f1(prediction: str, gold: str) -> float:

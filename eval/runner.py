@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,14 +14,14 @@ from assistant.answer import Answer
 from assistant.numbers import values
 from assistant.service import Assistant
 from eval.metrics import (
-    character_f1,
-    exact_match,
+    gold_alternatives,
     holds_evidence,
     mean,
     ndcg_at,
     percentile,
     recall_at,
     reciprocal_rank,
+    short_answer_match,
     spans_overlap,
 )
 from eval.qa import QAItem, evidence_span
@@ -57,12 +56,6 @@ class ItemResult:
 
 def _normalised(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def gold_alternatives(gold: str) -> list[str]:
-    """The gold answer and, for `English (한국어)` golds, each part on its own."""
-    bilingual = re.match(r"^(.*?)\s\((.*[가-힣].*)\)$", gold)
-    return [gold, *bilingual.groups()] if bilingual else [gold]
 
 
 def answer_contains(answer_text: str, gold: str) -> bool:
@@ -142,8 +135,7 @@ def evaluate_item(assistant: Assistant, item: QAItem, documents: list[SourceDocu
             result.correct = answer.grounded and answer_contains(answer.answer, item.answer)
             result.answered = answer.grounded
             phrase = short_answer_text(answer, documents)
-            result.short_answer_em = exact_match(phrase, item.answer)
-            result.short_answer_f1 = character_f1(phrase, item.answer)
+            result.short_answer_em, result.short_answer_f1 = short_answer_match(phrase, item.answer)
     query = result.answer.query if result.answer else item.final_question
     region_filter = item.type != "claim"  # a claim may name the wrong city on purpose
     for method in RETRIEVAL_METHODS:
