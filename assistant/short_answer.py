@@ -139,7 +139,7 @@ def _particle_class(form: str) -> str:
 
 def question_cues(question: str) -> QuestionCues:
     """The cues of a question (Korean particles and head nouns; English questions have kind only)."""
-    kind = next((name for name, cue in KIND_CUES if cue.search(question)), None)
+    kind = _asked_kind(question)
     tokens = morphemes(question)
     particle = head = None
     before: frozenset[str] = frozenset()
@@ -170,6 +170,19 @@ def question_cues(question: str) -> QuestionCues:
         before_question_word=frozenset(m.form.lower() for m in tokens if m.end <= wh_start and m.tag in CONTENT_TAGS),
         after_question_word=frozenset(m.form.lower() for m in tokens if m.start >= wh_end and m.tag in CONTENT_TAGS),
     )
+
+
+def _asked_kind(question: str) -> str | None:
+    """What the question asks for: the first kind whose cue it holds; in English, the kind of the cue that comes
+    first (Who was the minister when ... asks for a person)."""
+    found = [
+        (match.start(), rank, name) for rank, (name, cue) in enumerate(KIND_CUES) if (match := cue.search(question))
+    ]
+    if not found:
+        return None
+    if detect_language(question) == "en":
+        return min(found)[2]
+    return min(found, key=lambda item: item[1])[2]
 
 
 def _korean_focus(head: str | None, nouns_before: list[str]) -> frozenset[str]:

@@ -34,6 +34,8 @@ def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
     assert cues.head_noun == "자재"
     assert question_cues("사업비는 얼마인가요?").kind == "money"
     assert question_cues("When was the committee launched?").kind == "date"
+    assert question_cues("Who was the minister when the ministry issued the explainer?").kind == "person"
+    assert question_cues("How many people applied when the contest opened?").kind == "count"
     assert question_cues("두 시는 누구의 제안에 따라 협약을 맺었나?").particle == "의"
 
 
