@@ -138,8 +138,10 @@ def _particle_class(form: str) -> str:
 
 
 def question_cues(question: str) -> QuestionCues:
-    """The cues of a question (Korean particles and head nouns; English questions have kind only)."""
-    kind = _asked_kind(question)
+    """The cues of a question: its kind, the particle and noun after a Korean question word, the noun asked about,
+    and its words (an English question's with their Korean translations)."""
+    english = detect_language(question) == "en"
+    kind = _asked_kind(question, english)
     tokens = morphemes(question)
     particle = head = None
     before: frozenset[str] = frozenset()
@@ -165,14 +167,14 @@ def question_cues(question: str) -> QuestionCues:
         content,
         before,
         after_words,
-        focus=_english_focus(question) if detect_language(question) == "en" else _korean_focus(head, nouns_before),
+        focus=_english_focus(question) if english else _korean_focus(head, nouns_before),
         characters=character_bigrams(question),
         before_question_word=frozenset(m.form.lower() for m in tokens if m.end <= wh_start and m.tag in CONTENT_TAGS),
         after_question_word=frozenset(m.form.lower() for m in tokens if m.start >= wh_end and m.tag in CONTENT_TAGS),
     )
 
 
-def _asked_kind(question: str) -> str | None:
+def _asked_kind(question: str, english: bool) -> str | None:
     """What the question asks for: the first kind whose cue it holds; in English, the kind of the cue that comes
     first (Who was the minister when ... asks for a person)."""
     found = [
@@ -180,7 +182,7 @@ def _asked_kind(question: str) -> str | None:
     ]
     if not found:
         return None
-    if detect_language(question) == "en":
+    if english:
         return min(found)[2]
     return min(found, key=lambda item: item[1])[2]
 
