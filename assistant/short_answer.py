@@ -182,9 +182,7 @@ def _asked_kind(question: str, english: bool) -> str | None:
     ]
     if not found:
         return None
-    if english:
-        return min(found)[2]
-    return min(found, key=lambda item: item[1])[2]
+    return min(found)[2] if english else found[0][2]  # found is in KIND_CUES order
 
 
 def _korean_focus(head: str | None, nouns_before: list[str]) -> frozenset[str]:

@@ -24,22 +24,6 @@ def test_korean_and_english_amounts_are_equal(korean: str, english: str) -> None
     assert values(korean)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("5000억 투자", ("money KRW", 5e11)),
-        ("2조 4천억 원", ("money KRW", 2.4e12)),
-        ("6조원이상", ("money KRW", 6e12)),
-        ("2천만원", ("money KRW", 2e7)),
-        ("4,000억원", ("money KRW", 4e11)),
-        ("23개 사업", ("count", 23.0)),
-        ("2,000명의 일자리", ("people", 2000.0)),
-    ],
-)
-def test_korean_units_are_normalised(text: str, expected: tuple[str, float]) -> None:
-    assert expected in values(text)
-
-
 def test_different_amounts_differ() -> None:
     assert values("5000억 원") != values("4000억 원")
     assert values("2018년") != values("2017년")
@@ -62,6 +46,13 @@ def test_a_scale_word_glued_to_its_number_still_counts() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("5000억 투자", ("money KRW", 5e11)),  # Korean units, no currency written: won
+        ("2조 4천억 원", ("money KRW", 2.4e12)),
+        ("6조원이상", ("money KRW", 6e12)),
+        ("2천만원", ("money KRW", 2e7)),
+        ("4,000억원", ("money KRW", 4e11)),
+        ("23개 사업", ("count", 23.0)),
+        ("2,000명의 일자리", ("people", 2000.0)),
         ("1억 5천만 달러", ("money USD", 1.5e8)),
         ("수출 5억불 달성", ("money USD", 5e8)),
         ("5억불을 넘어", ("money USD", 5e8)),
@@ -83,7 +74,7 @@ def test_a_scale_word_glued_to_its_number_still_counts() -> None:
         ("USD150 million", ("money USD", 1.5e8)),
     ],
 )
-def test_money_keeps_its_currency(text: str, expected: tuple[str, float]) -> None:
+def test_quantities_are_normalised_and_money_keeps_its_currency(text: str, expected: tuple[str, float]) -> None:
     assert expected in values(text)
     assert {measure for measure, _ in values(text)} == {expected[0]}
 
