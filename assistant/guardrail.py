@@ -32,7 +32,7 @@ import numpy as np
 from assistant.citations import Citation, cite
 from assistant.entities import find_entities
 from assistant.injection import can_be_evidence, is_injected_instruction
-from assistant.numbers import quantities, values
+from assistant.numbers import Measure, quantities, values
 from index.chunking import document_sentences
 from index.documents import SourceDocument
 from index.language import detect_language
@@ -201,7 +201,7 @@ def _is_refusal(sentence: str) -> bool:
     return any(phrase in lowered for phrase in _REFUSALS)
 
 
-def _checked_values(text: str) -> list[tuple[str, tuple[str, float]]]:
+def _checked_values(text: str) -> list[tuple[str, tuple[Measure, float]]]:
     """(surface text, (measure, value)) of each quantity in a generated sentence; ordinals ("2nd") are not facts
     the sources can be checked for, so they are left out."""
     cleaned = _ORDINAL.sub(" ", text)
@@ -212,19 +212,18 @@ def _raw_numbers(text: str) -> set[float]:
     return {float(n.replace(",", "")) for n in re.findall(r"\d(?:[\d,]*\d)?(?:\.\d+)?", text)}
 
 
-def _stated(value: tuple[str, float], source_values: set[tuple[str, float]], raw: set[float]) -> bool:
+def _stated(value: tuple[Measure, float], source_values: set[tuple[Measure, float]], raw: set[float]) -> bool:
     """True when the source states this quantity: same kind and value, the same value under another kind
     (kinds are guessed from the words around a number and differ across languages) but not an amount in another
     currency ($150 million is not 1억 5천만원), or, for plain counts and years, the same number written anywhere
     ("300여 개" is a count the parser does not type)."""
     measure, number = value
-    money = measure.startswith("money")
+    money = measure.kind == "money"
     if value in source_values or any(
-        abs(v - number) <= 1e-6 * max(abs(number), 1.0) and not (money and other.startswith("money"))
-        for other, v in source_values
+        v == number and not (money and other.kind == "money") for other, v in source_values
     ):
         return True
-    return not money and measure != "percent" and number in raw
+    return not money and measure.kind != "percent" and number in raw
 
 
 def _unnamed_entities(sentence: str, cited: list[Source], also_stated: str = "") -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 KOREAN_SCALES = {"만": 1e4, "억": 1e8, "조": 1e12}
 ENGLISH_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -50,6 +51,16 @@ _ENGLISH_SUFFIXES = (
 )
 
 
+class Measure(NamedTuple):
+    """What a quantity counts: its kind (money, percent, people, year, month, count) and, for money, its currency."""
+
+    kind: str
+    currency: str = ""
+
+
+SIGNIFICANT_DIGITS = 12  # values equal to this many digits are the same (float rounding of 497 × 1e8)
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A normalised value, what kind of thing it counts (money, percent, people, year, month, count) and, for
@@ -63,15 +74,13 @@ class Quantity:
     currency: str = ""
 
     @property
-    def key(self) -> tuple[str, float]:
-        """(measure, value) for set comparisons: the measure is the kind, with the currency for money."""
-        return (f"{self.kind} {self.currency}".strip(), round(self.value, 6))
+    def key(self) -> tuple[Measure, float]:
+        """(measure, value) for set comparisons, the value rounded to SIGNIFICANT_DIGITS."""
+        return (Measure(self.kind, self.currency), float(f"{self.value:.{SIGNIFICANT_DIGITS}g}"))
 
     def same_value(self, other: Quantity) -> bool:
-        """True for the same kind (and currency) and the same value (up to float rounding)."""
-        return (self.kind, self.currency) == (other.kind, other.currency) and abs(
-            self.value - other.value
-        ) <= 1e-9 * max(abs(self.value), 1.0)
+        """True for the same measure and the same value (up to float rounding)."""
+        return self.key == other.key
 
 
 def _number(text: str) -> float:
@@ -190,6 +199,6 @@ def quantities(text: str) -> set[Quantity]:
     return found
 
 
-def values(text: str) -> set[tuple[str, float]]:
+def values(text: str) -> set[tuple[Measure, float]]:
     """The (measure, value) pairs of a text, for set comparisons (`Quantity.key`)."""
     return {q.key for q in quantities(text)}

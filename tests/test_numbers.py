@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.english_render import english_rendering
-from assistant.numbers import quantities, values
+from assistant.numbers import Measure, quantities, values
 
 
 @pytest.mark.parametrize(
@@ -40,41 +40,41 @@ def test_numbers_inside_names_are_not_quantities(text: str) -> None:
 
 
 def test_a_scale_word_glued_to_its_number_still_counts() -> None:
-    assert ("money USD", 5e6) in values("$5million")
+    assert (Measure("money", "USD"), 5e6) in values("$5million")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("5000억 투자", ("money KRW", 5e11)),  # Korean units, no currency written: won
-        ("2조 4천억 원", ("money KRW", 2.4e12)),
-        ("6조원이상", ("money KRW", 6e12)),
-        ("2천만원", ("money KRW", 2e7)),
-        ("4,000억원", ("money KRW", 4e11)),
-        ("23개 사업", ("count", 23.0)),
-        ("2,000명의 일자리", ("people", 2000.0)),
-        ("1억 5천만 달러", ("money USD", 1.5e8)),
-        ("수출 5억불 달성", ("money USD", 5e8)),
-        ("5억불을 넘어", ("money USD", 5e8)),
-        ("USD 150 million", ("money USD", 1.5e8)),
-        ("150 million dollars", ("money USD", 1.5e8)),
-        ("€20 million", ("money EUR", 2e7)),
-        ("20억 유로", ("money EUR", 2e9)),
-        ("1000억엔", ("money JPY", 1e11)),
-        ("3억 위안", ("money CNY", 3e8)),
-        ("3억 달러(국비 1, 민간 2)", ("money USD", 1e8)),  # an itemised part keeps the total's currency
-        ("5억 달러 (정부 4억, 민간 1억)", ("money USD", 4e8)),  # a part with a unit of its own too
-        ("10억불씩 지원한다", ("money USD", 1e9)),
-        ("5억불이었다", ("money USD", 5e8)),
-        ("1억 엔으로 늘었다", ("money JPY", 1e8)),
-        ("100억 엔화 표시", ("money JPY", 1e10)),
-        ("JPY 100 million", ("money JPY", 1e8)),
-        ("¥100 million", ("money JPY", 1e8)),
-        ("RMB 5 billion", ("money CNY", 5e9)),
-        ("USD150 million", ("money USD", 1.5e8)),
+        ("5000억 투자", (Measure("money", "KRW"), 5e11)),  # Korean units, no currency written: won
+        ("2조 4천억 원", (Measure("money", "KRW"), 2.4e12)),
+        ("6조원이상", (Measure("money", "KRW"), 6e12)),
+        ("2천만원", (Measure("money", "KRW"), 2e7)),
+        ("4,000억원", (Measure("money", "KRW"), 4e11)),
+        ("23개 사업", (Measure("count"), 23.0)),
+        ("2,000명의 일자리", (Measure("people"), 2000.0)),
+        ("1억 5천만 달러", (Measure("money", "USD"), 1.5e8)),
+        ("수출 5억불 달성", (Measure("money", "USD"), 5e8)),
+        ("5억불을 넘어", (Measure("money", "USD"), 5e8)),
+        ("USD 150 million", (Measure("money", "USD"), 1.5e8)),
+        ("150 million dollars", (Measure("money", "USD"), 1.5e8)),
+        ("€20 million", (Measure("money", "EUR"), 2e7)),
+        ("20억 유로", (Measure("money", "EUR"), 2e9)),
+        ("1000억엔", (Measure("money", "JPY"), 1e11)),
+        ("3억 위안", (Measure("money", "CNY"), 3e8)),
+        ("3억 달러(국비 1, 민간 2)", (Measure("money", "USD"), 1e8)),  # an itemised part keeps the total's currency
+        ("5억 달러 (정부 4억, 민간 1억)", (Measure("money", "USD"), 4e8)),  # a part with a unit of its own too
+        ("10억불씩 지원한다", (Measure("money", "USD"), 1e9)),
+        ("5억불이었다", (Measure("money", "USD"), 5e8)),
+        ("1억 엔으로 늘었다", (Measure("money", "JPY"), 1e8)),
+        ("100억 엔화 표시", (Measure("money", "JPY"), 1e10)),
+        ("JPY 100 million", (Measure("money", "JPY"), 1e8)),
+        ("¥100 million", (Measure("money", "JPY"), 1e8)),
+        ("RMB 5 billion", (Measure("money", "CNY"), 5e9)),
+        ("USD150 million", (Measure("money", "USD"), 1.5e8)),
     ],
 )
-def test_quantities_are_normalised_and_money_keeps_its_currency(text: str, expected: tuple[str, float]) -> None:
+def test_quantities_are_normalised_and_money_keeps_its_currency(text: str, expected: tuple[Measure, float]) -> None:
     assert expected in values(text)
     assert {measure for measure, _ in values(text)} == {expected[0]}
 
@@ -87,15 +87,15 @@ def test_words_that_begin_with_a_currency_syllable_are_no_currency(text: str) ->
 
 def test_an_itemised_amount_counts_each_part_once() -> None:
     assert values("497억 원 (국비 470억, 지방비 27억)") == {
-        ("money KRW", 4.97e10), ("money KRW", 4.7e10), ("money KRW", 2.7e9)
+        (Measure("money", "KRW"), 4.97e10), (Measure("money", "KRW"), 4.7e10), (Measure("money", "KRW"), 2.7e9)
     }
     assert values("497억원(국비 470, 지방비 27)") == values("497억 원 (국비 470억, 지방비 27억)")
 
 
 def test_a_weight_in_pounds_is_no_money() -> None:
-    assert values("5 pounds of flour") == {("count", 5.0)}
+    assert values("5 pounds of flour") == {(Measure("count"), 5.0)}
 
 
 def test_the_same_number_in_another_currency_is_another_amount() -> None:
     assert values("1억 5천만 달러") != values("1억 5천만원")
-    assert values("3억 불법 보조금") == {("money KRW", 3e8)}  # 불법 (illegal) is no dollar
+    assert values("3억 불법 보조금") == {(Measure("money", "KRW"), 3e8)}  # 불법 (illegal) is no dollar
