@@ -99,6 +99,7 @@ FEATURES = (
 )
 # "which company", "which K-water department", "what kind of service": the (up to two) words right after which/what.
 _ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE)
+_GLOSS = re.compile(r"(?<=[가-힣])\([^()가-힣\d]+\)")
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
 
 
@@ -131,6 +132,7 @@ class QuestionCues:
     characters: frozenset[str] = frozenset()
     before_question_word: frozenset[str] = frozenset()
     after_question_word: frozenset[str] = frozenset()
+    english: bool = False
 
 
 def _particle_class(form: str) -> str:
@@ -171,6 +173,7 @@ def question_cues(question: str) -> QuestionCues:
         characters=character_bigrams(question),
         before_question_word=frozenset(m.form.lower() for m in tokens if m.end <= wh_start and m.tag in CONTENT_TAGS),
         after_question_word=frozenset(m.form.lower() for m in tokens if m.start >= wh_end and m.tag in CONTENT_TAGS),
+        english=english,
     )
 
 
@@ -274,6 +277,17 @@ def candidate_spans(sentence: str) -> list[Span]:
                     )
                 )
     return spans
+
+
+def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:
+    """The candidate phrases that may answer the question: for a Korean question, none inside a gloss (a
+    parenthesis right after a Korean word holding no Korean and no digits: 가상화폐(virtual currency),
+    히사마쓰마루(久松丸)), which restates the word before it in another script."""
+    spans = candidate_spans(sentence)
+    if cues.english:
+        return spans
+    glosses = [(m.start(), m.end()) for m in _GLOSS.finditer(sentence)]
+    return [s for s in spans if not any(start < s.start and s.end < end for start, end in glosses)]
 
 
 def span_kind(text: str, span: Span) -> str | None:
@@ -391,7 +405,7 @@ def _order_agreement(matched: list[Morpheme], span: Span, cues: QuestionCues) ->
 def answer_likeness(sentences: list[str], cues: QuestionCues, model: TreeEnsemble) -> list[float]:
     """How much each sentence holds a phrase that answers: the best probability of its candidates that are not
     words of the question (0 when it has none). All sentences' candidates are scored in one batch."""
-    matrices = [feature_matrix(sentence, candidate_spans(sentence), cues) for sentence in sentences]
+    matrices = [feature_matrix(sentence, answer_spans(sentence, cues), cues) for sentence in sentences]
     new = [m[m[:, FEATURES.index("any_in_question")] == 0] for m in matrices]
     if not any(len(m) for m in new):
         return [0.0] * len(sentences)
@@ -403,9 +417,10 @@ def answer_likeness(sentences: list[str], cues: QuestionCues, model: TreeEnsembl
 def best_span(question: str, sentence: str, model: TreeEnsemble) -> tuple[int, int, float] | None:
     """The (start, end, probability) of the phrase of `sentence` most likely to answer `question`, or None
     when the sentence has no candidate phrase."""
-    spans = candidate_spans(sentence)
+    cues = question_cues(question)
+    spans = answer_spans(sentence, cues)
     if not spans:
         return None
-    scores = model.probabilities(feature_matrix(sentence, spans, question_cues(question)))
+    scores = model.probabilities(feature_matrix(sentence, spans, cues))
     index = int(np.argmax(scores))
     return spans[index].start, spans[index].end, float(scores[index])

@@ -162,8 +162,9 @@ def fit_evidence(questions: list[Question]) -> LogisticModel:
 def short_answer_rows(item: QAItem) -> tuple[np.ndarray, np.ndarray]:
     """Candidate phrases of an item's evidence sentence: features, and which equal the gold answer."""
     sentence = item.evidence or ""
-    spans = short_answer.candidate_spans(sentence)
-    matrix = short_answer.feature_matrix(sentence, spans, short_answer.question_cues(item.final_question))
+    cues = short_answer.question_cues(item.final_question)
+    spans = short_answer.answer_spans(sentence, cues)
+    matrix = short_answer.feature_matrix(sentence, spans, cues)
     return matrix, np.array([short_answer_match(sentence[s.start : s.end], item.answer)[0] for s in spans], dtype=bool)
 
 

@@ -6,6 +6,7 @@ from assistant.answer_model import load_answer_model
 from assistant.short_answer import (
     FEATURES,
     answer_likeness,
+    answer_spans,
     best_span,
     candidate_spans,
     feature_matrix,
@@ -94,6 +95,18 @@ def test_the_fitted_model_picks_the_amount_for_a_money_question() -> None:
     start, end, probability = best_span("디지털 오픈랩 사업에 투입되는 재원은 얼마인가요?", SENTENCE, model)
     assert "497억원" in SENTENCE[start:end]
     assert probability >= load_answer_model().short_answer_cutoff  # likely enough to be shown
+
+
+def test_a_korean_question_is_not_answered_by_a_gloss_in_another_script() -> None:
+    sentence = "개발자가 발행하는 가상화폐(virtual currency)는 히사마쓰마루(久松丸)가 만든 디지털화폐(2종)의 하나다."
+    korean = {sentence[s.start : s.end] for s in answer_spans(sentence, question_cues("이 화폐는 무엇인가?"))}
+    english = {sentence[s.start : s.end] for s in answer_spans(sentence, question_cues("What is this currency?"))}
+    assert {"가상화폐", "히사마쓰마루", "디지털화폐"} <= korean
+    assert not korean & {"virtual", "virtual currency", "久松丸"}  # the glosses of the words before them
+    assert "2종" in korean  # a parenthesis with a number is no gloss
+    assert "virtual currency" in english  # an English asker may well want the English name
+    start, end, _ = best_span("개발자가 발행하는 화폐는?", sentence, load_answer_model().short_answer)
+    assert sentence[start:end] not in ("virtual", "virtual currency")
 
 
 def test_no_candidate_no_span() -> None:
