@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.numbers import quantities
 from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
 from index.language import detect_language
@@ -37,11 +38,12 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"언제|몇\s*(?:년|월|일|세기)|연도|년도|시기|시점|날짜|일자|\bwhen\b|what (?:year|month|date)|which year",
+            r"언제|몇\s*(?:년|월|일|세기)|연도|년도|시기|시점|날짜|일자|\bwhen\b|what (?:year|month|date)|which year"
+            r"|\bperiod\b|\bdate\b",
             re.I,
         ),
     ),
-    ("money", re.compile(r"얼마|금액|예산|비용|사업비|how much|budget|\bcost", re.I)),
+    ("money", re.compile(r"얼마|금액|예산|비용|사업비|how much|budget|\bcost|\bworth\b|\bvalue of\b", re.I)),
     ("count", re.compile(r"몇|how many|number of", re.I)),
     ("percent", re.compile(r"비율|비중|퍼센트|percent|share|\brate\b", re.I)),
     ("person", re.compile(r"누구|누가|인물|사람|이름|명칭|\bwho(?:m|se)?\b|\bname\b", re.I)),
@@ -57,8 +59,6 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 KINDS = ("date", "money", "count", "percent", "person", "place")
 _WH_WORD = re.compile(r"누구|누가|언제|어디|무엇|무슨|어떤|어떠한|어느|몇|얼마|뭐")
 _DATE_UNIT = re.compile(r"\d\s*(?:년|월|일|세기|년대)|\b(?:19|20)\d{2}\b")
-_MONEY_UNIT = re.compile(r"\d[\d,.]*\s*(?:조|억|만|천)?\s*(?:원|달러|엔|유로)|\$\s*\d")
-_PERCENT_UNIT = re.compile(r"\d[\d,.]*\s*(?:%|퍼센트|%p)")
 PARTICLE_CLASSES = {"은": "topic", "는": "topic", "이": "subject", "가": "subject", "을": "object", "를": "object"}
 # What the morpheme after a candidate makes of it (a particle's role, or the copula: "X이다").
 ROLES = ("topic", "subject", "object", "genitive", "adverbial", "copula")
@@ -291,10 +291,12 @@ def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:
 
 
 def span_kind(text: str, span: Span) -> str | None:
-    """What a candidate is: a date, an amount of money, a percentage, a count, a name, or None."""
-    if _MONEY_UNIT.search(text):
+    """What a candidate is: a date, an amount of money, a percentage (both as `assistant.numbers` reads them:
+    1억 5천만 달러, 5억불), a count, a name, or None."""
+    measures = {quantity.kind for quantity in quantities(text)}
+    if "money" in measures:
         return "money"
-    if _PERCENT_UNIT.search(text):
+    if "percent" in measures:
         return "percent"
     if _DATE_UNIT.search(text):
         return "date"

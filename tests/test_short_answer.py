@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer_model import load_answer_model
 from assistant.short_answer import (
     FEATURES,
@@ -11,6 +13,7 @@ from assistant.short_answer import (
     candidate_spans,
     feature_matrix,
     question_cues,
+    span_kind,
 )
 
 SENTENCE = "본 사업은 2025년까지 총 497억원(국비 470, 지방비 27) 규모의 재원이 투입될 예정이다."
@@ -38,6 +41,17 @@ def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
     assert question_cues("Who was the minister when the ministry issued the explainer?").kind == "person"
     assert question_cues("How many people applied when the contest opened?").kind == "count"
     assert question_cues("두 시는 누구의 제안에 따라 협약을 맺었나?").particle == "의"
+    assert question_cues("What were the pet-food exports worth in 2023?").kind == "money"
+    assert question_cues("During what period was the draft open for comment?").kind == "date"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind"),
+    [("1억 5천만 달러", "money"), ("5억불", "money"), ("497억원", "money"), ("21.7%", "percent"), ("2014년", "date")],
+)
+def test_a_phrase_is_an_amount_of_money_as_the_number_parser_reads_it(phrase: str, kind: str) -> None:
+    (span,) = [s for s in candidate_spans(phrase) if phrase[s.start : s.end] == phrase]
+    assert span_kind(phrase, span) == kind
 
 
 def test_the_focus_is_the_noun_the_question_asks_about() -> None:
