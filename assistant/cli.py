@@ -366,6 +366,14 @@ def evaluate(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Where to write the report (default eval/reports, or the corpus's).")
     ] = None,
+    follow_ups: Annotated[
+        bool,
+        typer.Option(
+            "--follow-ups",
+            help="Ask the questions that name their article's title as follow-ups instead: after another question "
+            "of the article, with the name replaced by 그 (development data for conversations).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a QA set; write report.md, metrics.json and charts; print the metrics."""
@@ -373,6 +381,7 @@ def evaluate(
         from rich.table import Table
 
         from eval.corpus import corpus_assistant
+        from eval.follow_ups import follow_up_conversations
         from eval.qa import QA_PATH, load_qa
         from eval.report import write_report
         from eval.runner import run_eval
@@ -387,8 +396,13 @@ def evaluate(
             except (OSError, ValueError) as exc:
                 raise InputError(f"Cannot read the QA set {path}: {str(exc).splitlines()[0]}") from exc
         assistant = corpus_assistant(_settings(), corpus, progress=True) if corpus else _assistant()
+        documents = list(assistant.index.documents.values())
         if split != "all":
-            items = items_in_part(items, list(assistant.index.documents.values()), split)
+            items = items_in_part(items, documents, split)
+        if follow_ups:
+            items = follow_up_conversations(items, documents)
+            if not items:
+                raise InputError("No Korean question names its article's title: there are no follow-ups to ask.")
         if out_dir is None:
             out_dir = assistant.settings.data_dir / "report" if corpus else Path("eval/reports")
         metrics, results = run_eval(assistant, items, progress=True)
