@@ -12,6 +12,8 @@ POINTERS: dict[str, frozenset[str]] = {
     ),
     "NNG": frozenset({"해당", "이번", "상기"}),
 }
+# The pronouns of those that stand for a person or a place (그가, 그녀의, 그곳의), not for a thing (그것).
+ENTITY_PRONOUNS = POINTERS["NP"] - {"그것", "이것"}
 OPENING_MORPHEMES = 3  # a sentence "opens with" a pointer when one is among its first three morphemes
 
 

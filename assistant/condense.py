@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.anaphora import is_pointer
+from assistant.anaphora import ENTITY_PRONOUNS, is_pointer
 from assistant.conversation import Turn
 from index.korean import Morpheme, morphemes
 from index.regions import find_regions
@@ -25,6 +25,7 @@ _ENGLISH_POINTERS = re.compile(
     r"the same|what about|how about|and the)\b",
     re.IGNORECASE,
 )
+_ENGLISH_ENTITY_PRONOUNS = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their|there)\b", re.IGNORECASE)
 _QUESTION_WORDS = {
     "무엇",
     "뭐",
@@ -96,6 +97,14 @@ def points_back(question: str) -> bool:
     return any(is_pointer(m) or m.form in _FOLLOW_UP_OPENERS.get(m.tag, ()) for m in morphemes(question))
 
 
+def refers_to_someone(question: str) -> bool:
+    """True when the question points back with a pronoun for a person or a place (그가, 그녀의, 그곳의, his,
+    there), not for a thing (그것, 그 사업, it): it asks about who or where the question before was about."""
+    if _ENGLISH_ENTITY_PRONOUNS.search(question):
+        return True
+    return any(m.tag == "NP" and m.form in ENTITY_PRONOUNS for m in morphemes(question))
+
+
 def has_own_subject(question: str) -> bool:
     """True when the question names a region or a proper noun itself."""
     if find_regions(question):
@@ -112,18 +121,31 @@ def _is_proper(m: Morpheme, text: str) -> bool:
     return m.tag == "NNP" or (m.tag == "SL" and m.start > 0 and text[m.start].isupper())
 
 
+def subject_terms(text: str) -> list[str]:
+    """What a follow-up carries over from the query before it: its regions and proper nouns (who or what it was
+    about) when it names any, else all its key terms."""
+    ranked = _ranked_terms(text)
+    named = [form for rank, form in ranked if rank < 2]
+    return named or [form for _, form in ranked]
+
+
 def key_terms(text: str) -> list[str]:
     """The regions, then proper nouns, then other nouns and foreign words of a text, without question words
     or repeats."""
+    return [form for _, form in _ranked_terms(text)]
+
+
+def _ranked_terms(text: str) -> list[tuple[int, str]]:
+    """(rank, term) without repeats, best first: regions 0, proper nouns 1, other nouns and foreign words 2."""
     ranked: list[tuple[int, str]] = [(0, region) for region in find_regions(text)]
     for m in morphemes(text):
         form = text[m.start : m.end] if m.tag == "SL" else m.form
         if m.tag in _TERM_TAGS and form.lower() not in _QUESTION_WORDS:
             ranked.append((1 if _is_proper(m, text) else 2, form))
-    terms: list[str] = []
-    for _, form in sorted(ranked, key=lambda pair: pair[0]):
-        if form not in terms:
-            terms.append(form)
+    terms: list[tuple[int, str]] = []
+    for rank, form in sorted(ranked, key=lambda pair: pair[0]):
+        if form not in {t for _, t in terms}:
+            terms.append((rank, form))
     return terms
 
 
@@ -132,5 +154,7 @@ def condense(question: str, history: list[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
     own = set(key_terms(question))
-    carried = [term for term in key_terms(history[-1].query) if term not in own][:MAX_CARRIED_TERMS]
+    previous = history[-1].query
+    terms = subject_terms(previous) if refers_to_someone(question) else key_terms(previous)
+    carried = [term for term in terms if term not in own][:MAX_CARRIED_TERMS]
     return f"{question} ({' '.join(carried)})" if carried else question

@@ -49,9 +49,27 @@ def test_follow_up_carries_the_previous_subject_but_not_its_question_words() -> 
     history = [_turn("경상북도가 포항에 지정받은 배터리 관련 규제자유특구는 무엇인가요?")]
     query = condense("그 특구에 투자한 기업은 몇 곳이에요?", history)
     assert query.startswith("그 특구에 투자한 기업은 몇 곳이에요?")
-    for term in ("포항", "배터리", "규제자유특구"):
+    for term in ("포항", "배터리", "규제자유특구"):  # 그 특구: a thing, all of the subject is carried
         assert term in query
     assert "무엇" not in query
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "carried", "left"),
+    [
+        ("김이수는 몇년도에 법원장으로 승진했나?", "그는 몇년도에 태어났나?", {"김이수"}, {"법원장", "승진"}),
+        ("Where did Mayor Kwon work before?", "What is his current job?", {"Mayor", "Kwon"}, {"work"}),
+        ("대구시는 어느 기관을 거점으로 삼았나?", "그곳의 예산은?", {"대구"}, {"기관", "거점"}),
+    ],
+)
+def test_a_pronoun_for_someone_carries_who_was_asked_about_not_what(
+    first: str, follow_up: str, carried: set[str], left: set[str]
+) -> None:
+    """그는, his, 그곳의 stand for the person or place the question before named, not for the rest of it: its
+    other words would pull the answer back to the sentence that answered it."""
+    query = condense(follow_up, [_turn(first)])
+    added = set(query[len(follow_up) :].strip(" ()").split())
+    assert carried <= added and not left & added
 
 
 def test_standalone_question_is_left_alone() -> None:
