@@ -26,12 +26,16 @@ def subject_name(title: str) -> str:
 
 
 def with_pronoun(question: str, name: str) -> str:
-    """The question with the first mention of `name` (and its particle) replaced by 그."""
-    found = re.search(re.escape(name) + _PARTICLE, question)
+    """The question with the first mention of `name` that begins a word (and its particle) replaced by 그."""
+    found = re.search(r"(?<![\w])" + re.escape(name) + _PARTICLE, question)
     if found is None:
         return question
     particle = found.group(1) or ""
     return question[: found.start()] + "그" + _AFTER_PRONOUN.get(particle, particle) + question[found.end() :]
+
+
+def _names(question: str, name: str) -> bool:
+    return with_pronoun(question, name) != question
 
 
 def _stable_pick(key: str, count: int) -> int:
@@ -47,7 +51,7 @@ def follow_up_conversations(items: list[QAItem], documents: list[SourceDocument]
     for item in items:
         title = titles.get(item.doc or "")
         name = subject_name(title) if title else ""
-        if item.lang == "ko" and item.question and item.evidence and len(name) > 1 and name in item.question:
+        if item.lang == "ko" and item.question and item.evidence and len(name) > 1 and _names(item.question, name):
             naming.setdefault(name, []).append(item)
     conversations = []
     for name, group in sorted(naming.items()):

@@ -42,6 +42,8 @@ DOCUMENTS = [
         ("김철수의 고향은?", "그의 고향은?"),
         ("김철수이 아닌 사람은?", "그가 아닌 사람은?"),  # the particle takes its form after 그
         ("대구시장은 누구인가?", "대구시장은 누구인가?"),  # not named: unchanged
+        ("전 김철수는 누구인가?", "전 그는 누구인가?"),
+        ("박김철수는 누구인가?", "박김철수는 누구인가?"),  # inside another word: not the name
     ],
 )
 def test_the_name_and_its_particle_become_the_pronoun(question: str, expected: str) -> None:
