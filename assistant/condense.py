@@ -3,7 +3,8 @@
 A question is a follow-up when it points back ("그 사업은", "거기에", "How much does it cost?") or names
 no region and no proper noun of its own ("투자 규모는 어느 정도예요?"). It then carries over the key
 terms of the previous standalone query: its nouns, proper nouns and foreign words, never its question
-words, so "얼마" in an earlier turn does not change what the new one asks for.
+words, so "얼마" in an earlier turn does not change what the new one asks for. A pronoun for a person or a
+place (그는, 그곳의, his) carries only the regions and proper nouns: who or where the question before was about.
 """
 
 from __future__ import annotations
