@@ -48,6 +48,10 @@ NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in 
 KOREAN_SOURCES_NOTE = "The sources are in Korean; the cited sentences say:"
 PARAGRAPH_CONTEXT = 3  # sentences (table rows) before a candidate in its paragraph that may name what it is about
 ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as likely to answer as the best
+# A follow-up's words carried over from the conversation weigh this share of their IDF in the lexical evidence
+# features (retrieval uses them whole): they name the subject, not what is asked now. Chosen among 0, 0.1, 0.25,
+# 0.5 and 1 on the KorQuAD follow-ups of the fit articles (`rag eval --follow-ups --split fit`).
+CARRIED_TERM_WEIGHT = 0.25
 
 
 class ShortAnswerSpan(BaseModel):
@@ -202,15 +206,19 @@ class ExtractiveAnswerer:
             self._vectors.update(zip(missing, self.engine.embedder.encode_passages(missing), strict=True))
         return np.stack([self._vectors[text] for text in texts])
 
-    def query_view(self, query: str) -> QueryView:
+    def query_view(self, query: str, question: str | None = None) -> QueryView:
         """The query's words as search forms (English words with their Korean translations) with their IDF in
         the index (the mean IDF of the forms the index knows; an unseen word counts as rare), its token pairs
-        and its character pairs."""
+        and its character pairs. Words of a rewritten follow-up that the `question` asked does not hold (carried
+        over from the conversation) weigh CARRIED_TERM_WEIGHT of their IDF."""
         index = self.engine.data
+        asked = frozenset().union(*query_word_forms(question)) if question and question != query else None
         terms = []
         for forms in query_word_forms(query):
             known = [index.idf(form) for form in forms if index.knows(form)]
-            terms.append(QueryTerm(frozenset(forms), sum(known) / len(known) if known else index.idf("")))
+            idf = sum(known) / len(known) if known else index.idf("")
+            carried = asked is not None and not forms & asked
+            terms.append(QueryTerm(frozenset(forms), idf * CARRIED_TERM_WEIGHT if carried else idf))
         return QueryView(terms, token_bigrams(tokenize(query)), character_bigrams(query))
 
     def _candidate(self, result: ScoredChunk, index: int, cosine: float, likeness: float) -> Candidate:
@@ -270,11 +278,13 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         answer_type: AnswerType | None = None,
         regions: set[str] | frozenset[str] = frozenset(),
+        question: str | None = None,
     ) -> tuple[list[ScoredSentence], np.ndarray]:
         """Every sentence of the retrieved chunks that may be evidence, with its row of evidence features.
         Only documents naming all `regions` count, and in them no sentence that names only other regions (a
         question about Daegu is not answered by what Gyeonggi does); only sentences holding a value of
-        `answer_type` count; headlines and injected instructions never do."""
+        `answer_type` count; headlines and injected instructions never do. `question` is what was asked, when
+        `query` is its rewrite as a follow-up (see `query_view`)."""
         asked = set(with_parents(list(regions)))
         seen: set[tuple[str, int]] = set()
         picked: list[tuple[ScoredChunk, int]] = []  # (retrieved chunk, index of the sentence in its document)
@@ -307,7 +317,8 @@ class ExtractiveAnswerer:
             for (result, index), cosine, phrase in zip(picked, cosines, likeness, strict=True)
         ]
         english = detect_language(query) == "en"
-        return sentences, feature_matrix(candidates, self.query_view(query), answer_type is not None, english)
+        view = self.query_view(query, question)
+        return sentences, feature_matrix(candidates, view, answer_type is not None, english)
 
     def cutoff(self, language: str) -> float:
         """The evidence probability below which a question in `language` is refused."""
@@ -341,7 +352,7 @@ class ExtractiveAnswerer:
             kept = [r for r in results if r.document.doc_id not in exclude_docs][: self.top_k]
             results = [replace(r, rank=rank) for rank, r in enumerate(kept, start=1)]
         return self.candidate_features(
-            query, results, query_vector, expected_answer_type(question), set(find_regions(query))
+            query, results, query_vector, expected_answer_type(question), set(find_regions(query)), question
         )
 
     def ranked(self, question: str, query: str) -> list[ScoredSentence]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.answer import KOREAN_SOURCES_NOTE, NOT_FOUND, Answer
+from assistant.answer import CARRIED_TERM_WEIGHT, KOREAN_SOURCES_NOTE, NOT_FOUND, Answer
 from assistant.service import Assistant
 from assistant.settings import Settings
 from index.errors import InputError
@@ -125,6 +125,16 @@ def test_reported_questions_get_the_answering_sentence_and_short_answer(
     assert answer.short_answer and in_short_answer in answer.short_answer
     assert answer.answer.startswith(answer.short_answer + "\n")  # the first line answers
     _assert_citations_exact(seed_assistant, answer)
+
+
+def test_words_a_follow_up_carries_over_weigh_less_than_its_own(seed_assistant: Assistant) -> None:
+    asked = "그 사업의 예산은?"
+    query = f"{asked} (디지털 오픈랩)"  # the rewrite carries the subject of the question before
+    weighed = {min(t.forms): t.idf for t in seed_assistant.answerer.query_view(query, asked).terms}
+    whole = {min(t.forms): t.idf for t in seed_assistant.answerer.query_view(query).terms}
+    assert weighed["예산"] == whole["예산"] > 0
+    assert weighed["디지털"] == pytest.approx(CARRIED_TERM_WEIGHT * whole["디지털"])
+    assert seed_assistant.answerer.query_view(asked, asked).terms == seed_assistant.answerer.query_view(asked).terms
 
 
 def test_follow_up_about_targets_cites_the_quantitative_goal(seed_assistant: Assistant) -> None:
