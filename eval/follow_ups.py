@@ -44,7 +44,8 @@ def _stable_pick(key: str, count: int) -> int:
 
 def follow_up_conversations(items: list[QAItem], documents: list[SourceDocument]) -> list[QAItem]:
     """Two-turn conversations: for each answerable Korean question naming its article's subject, another
-    question of that article naming it (a fixed pseudo-random one, with other evidence), then the question
+    question of that article naming it (a fixed pseudo-random one; its answer may stand in the same sentence, as
+    in a conversation that asks more about what was just cited), then the question
     with the name replaced by 그."""
     titles = {document.source: document.title for document in documents}
     naming: dict[str, list[QAItem]] = {}
@@ -56,7 +57,7 @@ def follow_up_conversations(items: list[QAItem], documents: list[SourceDocument]
     conversations = []
     for name, group in sorted(naming.items()):
         for item in group:
-            others = [other for other in group if other.evidence != item.evidence]
+            others = [other for other in group if other.question != item.question]
             if not others:
                 continue
             first = others[_stable_pick(item.id, len(others))]
