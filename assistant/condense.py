@@ -143,11 +143,10 @@ def _ranked_terms(text: str) -> list[tuple[int, str]]:
         form = text[m.start : m.end] if m.tag == "SL" else m.form
         if m.tag in _TERM_TAGS and form.lower() not in _QUESTION_WORDS:
             ranked.append((1 if _is_proper(m, text) else 2, form))
-    terms: list[tuple[int, str]] = []
+    best: dict[str, int] = {}  # each term once, at its best rank, in order
     for rank, form in sorted(ranked, key=lambda pair: pair[0]):
-        if form not in {t for _, t in terms}:
-            terms.append((rank, form))
-    return terms
+        best.setdefault(form, rank)
+    return [(rank, form) for form, rank in best.items()]
 
 
 def condense(question: str, history: list[Turn]) -> str:

@@ -34,10 +34,6 @@ def with_pronoun(question: str, name: str) -> str:
     return question[: found.start()] + "그" + _AFTER_PRONOUN.get(particle, particle) + question[found.end() :]
 
 
-def _names(question: str, name: str) -> bool:
-    return with_pronoun(question, name) != question
-
-
 def _stable_pick(key: str, count: int) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % count
 
@@ -45,19 +41,21 @@ def _stable_pick(key: str, count: int) -> int:
 def follow_up_conversations(items: list[QAItem], documents: list[SourceDocument]) -> list[QAItem]:
     """Two-turn conversations: for each answerable Korean question naming its article's subject, another
     question of that article naming it (a fixed pseudo-random one; its answer may stand in the same sentence, as
-    in a conversation that asks more about what was just cited), then the question
-    with the name replaced by 그."""
+    in a conversation that asks more about what was just cited), then the question with the name replaced by 그."""
     titles = {document.source: document.title for document in documents}
-    naming: dict[str, list[QAItem]] = {}
+    naming: dict[str, list[tuple[QAItem, str]]] = {}  # by subject: each question naming it, and its follow-up form
     for item in items:
         title = titles.get(item.doc or "")
         name = subject_name(title) if title else ""
-        if item.lang == "ko" and item.question and item.evidence and len(name) > 1 and _names(item.question, name):
-            naming.setdefault(name, []).append(item)
+        if item.lang != "ko" or not (item.question and item.evidence) or len(name) < 2:
+            continue
+        follow_up = with_pronoun(item.question, name)
+        if follow_up != item.question:
+            naming.setdefault(name, []).append((item, follow_up))
     conversations = []
-    for name, group in sorted(naming.items()):
-        for item in group:
-            others = [other for other in group if other.question != item.question]
+    for _, group in sorted(naming.items()):
+        for item, follow_up in group:
+            others = [other for other, _ in group if other.question != item.question]
             if not others:
                 continue
             first = others[_stable_pick(item.id, len(others))]
@@ -67,7 +65,7 @@ def follow_up_conversations(items: list[QAItem], documents: list[SourceDocument]
                         "id": f"{item.id}-follow-up",
                         "type": "conversation",
                         "question": None,
-                        "turns": [first.question, with_pronoun(item.question or "", name)],
+                        "turns": [first.question, follow_up],
                     }
                 )
             )
