@@ -8,8 +8,9 @@ without requiring the claim's regions, since a claim may name the wrong city). T
   quantity of the same kind in the best evidence sentence that has one; when that sentence has
   several, the one whose neighbouring words share most with the claim's is compared (so "2007년에
   완공" is compared with "2014년 완공", not with "2007년부터"; across languages, where no words are shared,
-  the neighbourhoods are compared by meaning with the multilingual embedder). A different value is a
-  contradiction;
+  the neighbourhoods are compared by meaning with the multilingual embedder). The same figure, or one
+  inside the claim's range (4000억 원 이상 for "3000억 원 넘게"), confirms it; a different figure is a
+  contradiction, quoted with the words that bound it (4000억 원 이상 against a claimed 5000억);
 * a region or organisation the claim names that the evidence sentence replaces by another of the same
   kind (Pohang for 구미, Hyundai for 기아차) is a contradiction;
 * a claim quantity with no counterpart in the evidence is `not_found`; otherwise `supported`.
@@ -26,9 +27,10 @@ from pydantic import BaseModel, Field
 from assistant.answer import ExtractiveAnswerer, ScoredSentence
 from assistant.answer_model import FEATURES
 from assistant.citations import Citation, cite
+from assistant.english_render import bilingual
 from assistant.entities import Entity, ancestors, find_entities
 from assistant.guardrail import Embed
-from assistant.numbers import Quantity, quantities
+from assistant.numbers import Quantity, confirms, quantities
 from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
@@ -82,25 +84,27 @@ def _aligned(claim: str, wanted: Quantity, sentence: str, candidates: list[Quant
         vectors = embed([_window(claim, wanted), *(_window(sentence, q) for q in candidates)])
         similarity = vectors[1:] @ vectors[0]
         return candidates[int(similarity.argmax())]
-    return max(candidates, key=lambda q: (shared[id(q)], q.same_value(wanted)))
+    return max(candidates, key=lambda q: (shared[id(q)], confirms(q, wanted)))
 
 
 def compare_quantity(
     claim: str, wanted: Quantity, closest: list[ScoredSentence], relevant: list[ScoredSentence], embed: Embed
 ) -> Finding:
-    """Match one claimed quantity: the same value playing the same role in any relevant sentence supports it;
-    otherwise a different value in one of the closest sentences contradicts it."""
+    """Match one claimed quantity: the same value playing the same role in any relevant sentence supports it; so does
+    the first closest sentence's figure when it lies inside the claim's range (4000억 원 이상 for "3000억 원 넘게"),
+    which contradicts it otherwise."""
     conflict: Finding | None = None
     for sentence in relevant:
         candidates = [q for q in quantities(sentence.text) if q.kind == wanted.kind]
         if not candidates:
             continue
         found = _aligned(claim, wanted, sentence.text, candidates, embed)
-        if found.same_value(wanted):
-            return Finding(wanted.text, wanted.text, sentence)
-        if conflict is None and sentence in closest:
-            conflict = Finding(wanted.text, found.text, sentence)
-    return conflict or Finding(wanted.text, None, None)
+        first_close = conflict is None and sentence in closest
+        if found.same_value(wanted) or (first_close and confirms(found, wanted)):
+            return Finding(wanted.phrase, wanted.phrase, sentence)
+        if first_close:
+            conflict = Finding(wanted.phrase, found.phrase, sentence)
+    return conflict or Finding(wanted.phrase, None, None)
 
 
 def _comparable(wanted: Entity, other: Entity) -> bool:
@@ -225,7 +229,9 @@ class ClaimChecker:
     ) -> ClaimCheck:
         unique = list({(s.document.doc_id, s.start): s for s in sentences}.values())[:MAX_EVIDENCE]
         citations = [cite(n, s.document, s.start, s.end) for n, s in enumerate(unique, start=1)]
-        explanation = EXPLANATIONS[verdict][language].format(details=details, claimed=claimed, found=found)
+        # An English reader gets the source's figure in English first: 'at least KRW 400 billion (4000억 원 이상)'.
+        shown = bilingual(found) if found and language == "en" else found
+        explanation = EXPLANATIONS[verdict][language].format(details=details, claimed=claimed, found=shown)
         return ClaimCheck(
             claim=claim, language=language, verdict=verdict, explanation=explanation, conflict=found, evidence=citations
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.numbers import quantities
+from assistant.numbers import Quantity, quantities
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -13,8 +13,9 @@ MONTHS = (
 _DATE = re.compile(r"(?P<year>\d{4})\s*년(?:\s*(?P<month>\d{1,2})\s*월(?:\s*(?P<day>\d{1,2})\s*일)?)?")
 _MONTH_DAY = re.compile(r"(?P<month>\d{1,2})\s*월(?:\s*(?P<day>\d{1,2})\s*일)?")
 _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
-# Korean qualifiers of a quantity and their English: before (약 500억) or after (4000억 원 이상) it.
-_QUALIFIERS = (("이상", "more than"), ("이하", "up to"), ("미만", "less than"), ("약", "about"), ("최대", "up to"))
+# The English of a bound or an estimate (4000억 원 이상 → at least KRW 400 billion).
+BOUND_WORDS = {"at_least": "at least", "more_than": "more than", "at_most": "up to", "less_than": "less than",
+               "about": "about"}  # fmt: skip
 
 
 def _number(value: float) -> str:
@@ -45,25 +46,25 @@ def english_rendering(phrase: str) -> str | None:
     date = _DATE.search(phrase) or _MONTH_DAY.search(phrase)
     if date:
         return _english_date(date)
-    rendered = []
-    for quantity in sorted(quantities(phrase), key=lambda q: q.start):
-        if quantity.kind == "money":
-            rendered.append(english_money(quantity.value, quantity.currency))
-        elif quantity.kind == "percent":
-            rendered.append(f"{_number(quantity.value)}%")
-        elif quantity.kind == "people":
-            rendered.append(f"{_number(quantity.value)} people")
-        elif quantity.kind == "year":
-            rendered.append(str(int(quantity.value)))
-        elif quantity.kind == "month":
-            rendered.append(f"{_number(quantity.value)} months")
-        else:
-            rendered.append(_number(quantity.value))
-    if not rendered:
-        return None
-    qualifier = next((english for korean, english in _QUALIFIERS if korean in phrase), None)
-    text = ", ".join(dict.fromkeys(rendered))
-    return f"{qualifier} {text}" if qualifier and len(rendered) == 1 else text
+    rendered = [_english_quantity(quantity) for quantity in sorted(quantities(phrase), key=lambda q: q.start)]
+    return ", ".join(dict.fromkeys(rendered)) or None
+
+
+def _english_quantity(quantity: Quantity) -> str:
+    """One quantity in English, with its bound (`at least KRW 400 billion`)."""
+    if quantity.kind == "money":
+        text = english_money(quantity.value, quantity.currency)
+    elif quantity.kind == "percent":
+        text = f"{_number(quantity.value)}%"
+    elif quantity.kind == "people":
+        text = f"{_number(quantity.value)} people"
+    elif quantity.kind == "year":
+        text = str(int(quantity.value))
+    elif quantity.kind == "month":
+        text = f"{_number(quantity.value)} months"
+    else:
+        text = _number(quantity.value)
+    return f"{BOUND_WORDS[quantity.bound]} {text}" if quantity.bound in BOUND_WORDS else text
 
 
 def bilingual(phrase: str) -> str:

@@ -3,13 +3,16 @@
 `4000억 원`, `400 billion won` and `4,000억원` are the same amount; `2조 4천억` is 2.4 trillion;
 `76.7%` and `76.7 percent` are the same share; `2017년` and `in 2017` are the same year. Money carries its
 currency (`1억 5천만 달러` is USD 150 million, not won); an amount in Korean units with no currency is won.
+A quantity may be a bound or an estimate (`4000억 원 이상`, `more than 400 billion won`, `약 3만 명`): it keeps
+the words that say so, and the range of values it allows.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from typing import Literal, NamedTuple
 
 KOREAN_SCALES = {"만": 1e4, "억": 1e8, "조": 1e12}
 ENGLISH_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -51,6 +54,22 @@ _ENGLISH_SUFFIXES = (
 )
 
 
+Bound = Literal["exact", "at_least", "more_than", "at_most", "less_than", "about"]
+# Words that make a quantity a bound or an estimate, written before it (약 500억, more than 400 billion) or after it
+# (4000억 원 이상, 3만명 남짓, 5억불을 넘어); a word before it stands on its own (계약 500억 is no estimate).
+_BOUND_WORDS_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:(?P<at_least>최소|at least)|(?P<more_than>more than|over|above)|(?P<at_most>최대|up to|at most)"
+    r"|(?P<less_than>less than|under|below)|(?P<about>약|대략|about|around|approximately|roughly|nearly|almost)))\s?$",
+    re.IGNORECASE,
+)
+_BOUND_WORDS_AFTER = re.compile(
+    r"\s?(?:(?P<at_least>이상|or more)|(?P<more_than>초과|남짓|(?:[을를]\s?)?넘(?:는|게|어|긴|은))"
+    r"|(?P<at_most>이하|or less)|(?P<less_than>미만)|(?P<about>가량|정도|안팎|내외|쯤))",
+    re.IGNORECASE,
+)
+BOUND_WINDOW = 20  # characters before a quantity searched for the words that bound it
+
+
 class Measure(NamedTuple):
     """What a quantity counts: its kind (money, percent, people, year, month, count) and, for money, its currency."""
 
@@ -72,15 +91,47 @@ class Quantity:
     start: int = 0
     end: int = 0
     currency: str = ""
+    bound: Bound = "exact"
+    phrase: str = ""  # as written, with its counter and the words that bound it (3만명 이상, 76.7%)
+
+    @property
+    def measure(self) -> Measure:
+        """What it counts (kind and, for money, currency)."""
+        return Measure(self.kind, self.currency)
 
     @property
     def key(self) -> tuple[Measure, float]:
         """(measure, value) for set comparisons, the value rounded to SIGNIFICANT_DIGITS."""
-        return (Measure(self.kind, self.currency), float(f"{self.value:.{SIGNIFICANT_DIGITS}g}"))
+        return (self.measure, float(f"{self.value:.{SIGNIFICANT_DIGITS}g}"))
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The values it allows: one for an exact figure, a half-line for a bound, and for an estimate the values
+        that round to it at its last significant digit (약 500억: 450억 to 550억; 약 497억: 496.5억 to 497.5억)."""
+        if self.bound in ("at_least", "more_than"):
+            return self.value, math.inf
+        if self.bound in ("at_most", "less_than"):
+            return -math.inf, self.value
+        if self.bound == "about":
+            digits = f"{abs(self.value):.{SIGNIFICANT_DIGITS}e}".split("e")
+            significant = digits[0].replace(".", "").rstrip("0") or "0"
+            half = 0.5 * 10 ** (int(digits[1]) - len(significant) + 1)
+            return self.value - half, self.value + half
+        return self.value, self.value
 
     def same_value(self, other: Quantity) -> bool:
         """True for the same measure and the same value (up to float rounding)."""
         return self.key == other.key
+
+
+def confirms(source: Quantity, claimed: Quantity) -> bool:
+    """True when the source's quantity confirms the claimed one: the same figure (4000억 원 이상 for 4000억 원), or
+    values all inside the claim's range (4000억 원 이상 confirms 3000억 원 이상; 497억 confirms 약 500억)."""
+    if source.same_value(claimed):
+        return True
+    low, high = claimed.interval
+    source_low, source_high = source.interval
+    return source.measure == claimed.measure and low <= source_low and source_high <= high
 
 
 def _number(text: str) -> float:
@@ -196,7 +247,26 @@ def quantities(text: str) -> set[Quantity]:
         kind = "money" if currency else _kind(following, _ENGLISH_SUFFIXES) or _plain_kind(value, False)
         end = written[1] if written else match.end()
         found.add(Quantity(value, kind, text[match.start() : end].strip(), match.start(), end, currency))
-    return found
+    return {_bounded(text, quantity) for quantity in found}
+
+
+def _unit_end(text: str, quantity: Quantity) -> int:
+    """Where the quantity's counter or unit ends (3만명, 76.7%, 5 percent): its text stops at the number."""
+    for kind, pattern in (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES):
+        if kind == quantity.kind and (unit := pattern.match(text, quantity.end)):
+            return unit.end()
+    return quantity.end
+
+
+def _bounded(text: str, quantity: Quantity) -> Quantity:
+    """The quantity with the bound or estimate that the words around it in `text` make it, and those words."""
+    end = _unit_end(text, quantity)
+    before = _BOUND_WORDS_BEFORE.search(text, max(0, quantity.start - BOUND_WINDOW), quantity.start)
+    after = _BOUND_WORDS_AFTER.match(text, end)
+    words = after or before
+    bound = next(name for name, value in words.groupdict().items() if value) if words else "exact"
+    phrase = text[before.start() if before else quantity.start : after.end() if after else end]
+    return replace(quantity, bound=bound, phrase=phrase.strip())
 
 
 def values(text: str) -> set[tuple[Measure, float]]:

@@ -230,7 +230,7 @@ def test_search_rejects_bad_mode_and_top_k(client: TestClient) -> None:
 
 def test_check_finds_the_conflicting_year(client: TestClient) -> None:
     body = client.post("/api/check", json={"claim": KO_CLAIM}).json()
-    assert body["verdict"] == "contradicted" and body["conflict"] == "2017"
+    assert body["verdict"] == "contradicted" and body["conflict"] == "2017년"
     assert body["evidence"] and "2017년 8월" in body["evidence"][0]["quote"]
     assert_exact_citations(client, body["evidence"])
     assert_error(client.post("/api/check", json={"claim": ""}), 422)

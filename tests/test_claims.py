@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.service import Assistant
@@ -11,7 +13,9 @@ from index.errors import InputError
 @pytest.mark.parametrize(
     ("claim", "verdict", "conflict"),
     [
-        ("광주 AI 단지에 5000억 투자?", "contradicted", "4000억"),  # wrong amount
+        ("광주 AI 단지에 5000억 투자?", "contradicted", "4000억 원 이상"),  # wrong amount, quoted with its bound
+        ("광주 AI 단지에 3000억 원 넘게 투자될 계획이다.", "supported", None),  # 4000억 원 이상 is more than 3000억
+        ("Gwangju's AI cluster will receive more than 500 billion won.", "contradicted", "4000억 원 이상"),
         ("광주 인공지능 집적단지에는 4000억 원 이상이 투자될 계획이다.", "supported", None),
         ("대구 주행시험장은 2012년에 완공됐다.", "contradicted", "2014"),  # wrong year
         ("The Daegu vehicle proving ground was completed in 2014.", "supported", None),
@@ -38,8 +42,14 @@ def test_explanation_is_in_the_claim_language(seed_assistant: Assistant) -> None
     korean = seed_assistant.check("대구 주행시험장은 2012년에 완공됐다.")
     english = seed_assistant.check("The Daegu vehicle proving ground was completed in 2012.")
     assert korean.language == "ko" and any("가" <= ch <= "힣" for ch in korean.explanation)
-    assert english.language == "en" and not any("가" <= ch <= "힣" for ch in english.explanation)
+    outside_quotes = re.sub(r"\([^)]*\)", "", english.explanation)  # the Korean original stays in parentheses
+    assert english.language == "en" and not any("가" <= ch <= "힣" for ch in outside_quotes)
     assert "2014" in english.explanation and "2014" in korean.explanation  # both quote the source's year
+
+
+def test_an_english_explanation_gives_the_source_figure_in_english_first(seed_assistant: Assistant) -> None:
+    result = seed_assistant.check("Gwangju's AI cluster will receive more than 500 billion won.")
+    assert "at least KRW 400 billion (4000억 원 이상)" in result.explanation
 
 
 def test_empty_claim_is_an_input_error(seed_assistant: Assistant) -> None:

@@ -11,11 +11,14 @@ from assistant.english_render import bilingual, english_money, english_rendering
     ("phrase", "expected"),
     [
         ("총 497억원", "KRW 49.7 billion (총 497억원)"),
-        ("4000억 원 이상", "more than KRW 400 billion (4000억 원 이상)"),
+        ("4000억 원 이상", "at least KRW 400 billion (4000억 원 이상)"),
         ("2조 4천억원", "KRW 2.4 trillion (2조 4천억원)"),
         ("2017년 8월", "August 2017 (2017년 8월)"),
         ("2019년 6월 5일", "June 5, 2019 (2019년 6월 5일)"),
         ("약 3만명", "about 30,000 people (약 3만명)"),
+        ("3만명 남짓", "more than 30,000 people (3만명 남짓)"),
+        ("100명 미만", "less than 100 people (100명 미만)"),
+        ("이상기후 피해 5억원", "KRW 500 million (이상기후 피해 5억원)"),  # 이상 here is no bound
         ("76.7%", "76.7%"),
         ("1억 5천만 달러", "USD 150 million (1억 5천만 달러)"),
         ("5억불", "USD 500 million (5억불)"),

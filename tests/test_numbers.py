@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.english_render import english_rendering
-from assistant.numbers import Measure, quantities, values
+from assistant.numbers import Measure, Quantity, confirms, quantities, values
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,46 @@ def test_a_weight_in_pounds_is_no_money() -> None:
 def test_the_same_number_in_another_currency_is_another_amount() -> None:
     assert values("1억 5천만 달러") != values("1억 5천만원")
     assert values("3억 불법 보조금") == {(Measure("money", "KRW"), 3e8)}  # 불법 (illegal) is no dollar
+
+
+def one(text: str) -> Quantity:
+    (quantity,) = quantities(text)
+    return quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "bound", "phrase"),
+    [
+        ("4000억 원 이상의 투자", "at_least", "4000억 원 이상"),
+        ("6조원이상", "at_least", "6조원이상"),
+        ("3만명 남짓", "more_than", "3만명 남짓"),
+        ("5억불을 넘어", "more_than", "5억불을 넘어"),
+        ("100명 미만", "less_than", "100명 미만"),
+        ("최대 5%", "at_most", "최대 5%"),
+        ("약 3만명", "about", "약 3만명"),
+        ("more than 400 billion won", "more_than", "more than 400 billion won"),
+        ("up to 5%", "at_most", "up to 5%"),
+        ("계약 500억 원", "exact", "500억 원"),  # 계약 ends in 약 but is no estimate
+        ("76.7%에 달하는", "exact", "76.7%"),
+    ],
+)
+def test_bounds_and_estimates_keep_the_words_that_make_them(text: str, bound: str, phrase: str) -> None:
+    quantity = one(text)
+    assert (quantity.bound, quantity.phrase) == (bound, phrase)
+
+
+def test_an_estimate_allows_what_rounds_to_it() -> None:
+    assert one("약 500억 원").interval == (4.5e10, 5.5e10)
+    assert one("약 497억 원").interval == (4.965e10, 4.975e10)
+    assert one("4000억 원 이상").interval[1] == float("inf")
+
+
+def test_a_source_figure_confirms_a_claim_when_it_lies_inside_the_claimed_range() -> None:
+    source = one("4000억 원 이상")
+    assert confirms(source, one("3000억 원 넘게"))
+    assert confirms(source, one("4000억 원"))  # the same figure
+    assert not confirms(source, one("5000억 원"))
+    assert not confirms(source, one("more than 500 billion won"))
+    assert confirms(one("497억원"), one("약 500억 원"))
+    assert not confirms(one("430억원"), one("약 500억 원"))
+    assert not confirms(one("4000억 달러"), one("3000억 원 이상"))  # another currency
