@@ -21,12 +21,14 @@ _FOLLOW_UP_OPENERS = {
     "MAJ": {"그럼", "그러면", "그리고", "그런데"},
     "MAG": {"그럼", "그러면", "또", "그다음"},
 }
+# "there" for a place (What happens there?), not the existential one (Is there a budget? There are how many?).
+_THERE = r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )there(?!'s|\s+(?:is|are|was|were|will|has|have|had|exists?)\b)"
 _ENGLISH_POINTERS = re.compile(
-    r"\b(?:it|its|that|this|those|these|there|they|them|their|the project|the plan|the program|"
+    rf"\b(?:it|its|that|this|those|these|{_THERE}|they|them|their|the project|the plan|the program|"
     r"the same|what about|how about|and the)\b",
     re.IGNORECASE,
 )
-_ENGLISH_ENTITY_PRONOUNS = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their|there)\b", re.IGNORECASE)
+_ENGLISH_ENTITY_PRONOUNS = re.compile(rf"\b(?:he|she|him|his|her|hers|they|them|their|{_THERE})\b", re.IGNORECASE)
 _QUESTION_WORDS = {
     "무엇",
     "뭐",

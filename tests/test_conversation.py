@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.condense import condense, is_follow_up, key_terms
+from assistant.condense import condense, is_follow_up, key_terms, refers_to_someone
 from assistant.conversation import SessionStore, Turn
 from assistant.service import Assistant
 from tests.conftest import run_concurrently
@@ -70,6 +70,21 @@ def test_a_pronoun_for_someone_carries_who_was_asked_about_not_what(
     query = condense(follow_up, [_turn(first)])
     added = set(query[len(follow_up) :].strip(" ()").split())
     assert carried <= added and not left & added
+
+
+@pytest.mark.parametrize(
+    ("question", "someone"),
+    [
+        ("What is the budget there?", True),
+        ("Who works there now?", True),
+        ("Is there a budget for the lab?", False),  # existential: a thing is asked about, not a place
+        ("Are there plans to expand the lab?", False),
+        ("There are how many companies in the lab?", False),
+        ("How many companies are there in the lab?", False),
+    ],
+)
+def test_only_a_there_for_a_place_refers_to_someone(question: str, someone: bool) -> None:
+    assert refers_to_someone(question) is someone
 
 
 def test_standalone_question_is_left_alone() -> None:
