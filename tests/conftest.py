@@ -32,6 +32,53 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 MODEL_CACHE_DIR = PROJECT_ROOT / ".rag" / "models"
 
 
+RAG = Path(sys.executable).with_name("rag")  # the console script installed next to this interpreter
+RAG_TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished `rag` process."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        """stdout as exactly one JSON document on one line."""
+        lines = self.stdout.splitlines()
+        assert len(lines) == 1, f"expected one JSON line on stdout, got {len(lines)}: {self.stdout[:500]!r}"
+        return json.loads(lines[0])
+
+    def json_lines(self) -> list[Any]:
+        """stdout as JSON lines (batch mode)."""
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+
+def rag(
+    data_dir: Path,
+    *args: str,
+    cwd: Path,
+    stdin: str | None = None,
+    module: bool = False,
+    columns: int = 80,
+    env_extra: dict[str, str] | None = None,
+) -> Run:
+    """Run `rag ARGS` (or `python -m assistant ARGS`) on `data_dir` with the shared model cache.
+
+    The terminal is 80 columns wide unless told otherwise, so a message that wraps shows up as two lines.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_DATA_DIR=str(data_dir), RAG_MODEL_CACHE_DIR=str(MODEL_CACHE_DIR), COLUMNS=str(columns))
+    env.update(env_extra or {})
+    command = [sys.executable, "-m", "assistant", *args] if module else [str(RAG), *args]
+    done = subprocess.run(
+        command, input=stdin, capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd, timeout=RAG_TIMEOUT
+    )
+    return Run(tuple(args), done.returncode, done.stdout, done.stderr)
+
+
 def run_concurrently(work: Callable[[Any, int], None], targets: list[Any]) -> list[BaseException]:
     """Run `work(target, n)` for every target in its own thread; the exceptions they raised."""
     errors: list[BaseException] = []

@@ -8,13 +8,9 @@ once per module and the tests read their results.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +19,10 @@ import pytest
 from assistant.settings import Settings
 from index.chunking import CHUNKER
 from index.store import current_generation, load_index
-from tests.conftest import MODEL_CACHE_DIR, OLD_HEADING, age_index
+from tests.conftest import OLD_HEADING, Run, age_index, rag
 
 pytestmark = pytest.mark.slow
 
-RAG = Path(sys.executable).with_name("rag")  # the console script installed next to this interpreter
-TIMEOUT = 300
 PARALLEL = 3
 
 Q_KO = "경상북도가 2017년에 전국 지자체 가운데 처음으로 만든 4차산업혁명 대응 조직의 이름은 무엇인가요?"
@@ -47,47 +41,6 @@ CITATION_FIELDS = {"n", "doc_id", "source", "title", "published", "quote", "star
 SHOW_FIELDS = {"doc_id", "source", "title", "outlet", "published", "regions", "text"}
 
 
-@dataclass(frozen=True)
-class Run:
-    """One finished `rag` process."""
-
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        """stdout as exactly one JSON document on one line."""
-        lines = self.stdout.splitlines()
-        assert len(lines) == 1, f"expected one JSON line on stdout, got {len(lines)}: {self.stdout[:500]!r}"
-        return json.loads(lines[0])
-
-    def json_lines(self) -> list[Any]:
-        """stdout as JSON lines (batch mode)."""
-        return [json.loads(line) for line in self.stdout.splitlines()]
-
-
-def rag(
-    data_dir: Path,
-    *args: str,
-    cwd: Path,
-    stdin: str | None = None,
-    module: bool = False,
-    columns: int = 80,
-    env_extra: dict[str, str] | None = None,
-) -> Run:
-    """Run `rag ARGS` (or `python -m assistant ARGS`) on `data_dir` with the shared model cache.
-
-    The terminal is 80 columns wide unless told otherwise, so a message that wraps shows up as two lines.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_DATA_DIR=str(data_dir), RAG_MODEL_CACHE_DIR=str(MODEL_CACHE_DIR), COLUMNS=str(columns))
-    env.update(env_extra or {})
-    command = [sys.executable, "-m", "assistant", *args] if module else [str(RAG), *args]
-    done = subprocess.run(
-        command, input=stdin, capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd, timeout=TIMEOUT
-    )
-    return Run(tuple(args), done.returncode, done.stdout, done.stderr)
 
 
 def assert_quotes_the_shown_text(citations: list[dict[str, Any]], shown: dict[str, dict[str, Any]]) -> None:

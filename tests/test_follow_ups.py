@@ -10,7 +10,7 @@ import pytest
 from eval.follow_ups import follow_up_conversations, subject_name, with_pronoun
 from eval.qa import QAItem
 from index.documents import SourceDocument
-from tests.test_cli import rag
+from tests.conftest import rag
 
 ARTICLE = (
     "김철수\n김철수는 1970년 대구에서 태어났다. 그는 경북대학교를 졸업했다. "
