@@ -216,7 +216,7 @@ def test_gradio_client_checks_a_claim_and_uploads_a_document(ui_client: Client, 
     verdict = ui_client.predict(
         "경상북도는 2018년 8월 지자체 최초로 4차산업혁명 전략위원회를 출범시켰다.", "ko", api_name="/check"
     )
-    assert "verdict-contradicted" in verdict and "<mark>2017</mark>" in verdict
+    assert "verdict-contradicted" in verdict and "<mark>2017년</mark>" in verdict
 
     upload = tmp_path / "울산 수소버스.txt"
     upload.write_text("울산시 수소버스 확대\n\n울산시는 2026년까지 수소버스 300대를 도입해 시내버스의 절반을 바꾼다.\n",
