@@ -124,10 +124,15 @@ class Quantity:
         return self.key == other.key
 
 
+_LOWER_BOUNDS, _UPPER_BOUNDS = {"at_least", "more_than"}, {"at_most", "less_than"}
+
+
 def confirms(source: Quantity, claimed: Quantity) -> bool:
-    """True when the source's quantity confirms the claimed one: the same figure (4000억 원 이상 for 4000억 원), or
-    values all inside the claim's range (4000억 원 이상 confirms 3000억 원 이상; 497억 confirms 약 500억)."""
-    if source.same_value(claimed):
+    """True when the source's quantity confirms the claimed one: the same figure unless bounded the other way
+    (4000억 원 이상 confirms 4000억 원, not 최대 4000억 원), or values all inside the claim's range (4000억 원 이상
+    confirms 3000억 원 이상; 497억 confirms 약 500억)."""
+    bounds = {source.bound, claimed.bound}
+    if source.same_value(claimed) and not (bounds & _LOWER_BOUNDS and bounds & _UPPER_BOUNDS):
         return True
     low, high = claimed.interval
     source_low, source_high = source.interval

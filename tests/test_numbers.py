@@ -142,3 +142,4 @@ def test_a_source_figure_confirms_a_claim_when_it_lies_inside_the_claimed_range(
     assert confirms(one("497억원"), one("약 500억 원"))
     assert not confirms(one("430억원"), one("약 500억 원"))
     assert not confirms(one("4000억 달러"), one("3000억 원 이상"))  # another currency
+    assert not confirms(source, one("최대 4000억 원"))  # the same figure, bounded the other way
