@@ -15,11 +15,11 @@ HEADING_MAX_CHARS = 40
 # What cuts the chunks, recorded in the index manifest: bump it whenever a change of this module gives other
 # chunks, headings or search text for the same document (an index cut by another chunker is cut again by the
 # next ingest: `index.ingest.ingest_prepared`).
-CHUNKER = "2026-11-27-table-rows"
+CHUNKER = "2026-11-28-content-only"
 # What an index cut by another chunker tells its users (the CLI, /health and the UI's English).
 RECUT_HINT = (
-    "This index was cut by an older chunker, so table rows may not be cited. Run `rag ingest --if-missing`, or "
-    "upload a document, to cut it again (once)."
+    "This index was cut by an older chunker, so some answers may miss what it would cite now. Run "
+    "`rag ingest --if-missing`, or upload a document, to cut it again (once)."
 )
 
 
@@ -113,9 +113,16 @@ def _next_first(sentences: list[Sentence], first: int, last: int, params: Chunki
     return nxt
 
 
+def has_content(text: str) -> bool:
+    """True when a text holds a letter or a digit (in any script)."""
+    return any(character.isalnum() for character in text)
+
+
 def chunk_document(doc: SourceDocument, params: ChunkingParams, sentences: list[Sentence] | None = None) -> list[Chunk]:
     """Cut a document into chunks of whole sentences (never splitting one), overlapping by N sentences;
-    `sentences` are its `document_sentences` when the caller has them already."""
+    `sentences` are its `document_sentences` when the caller has them already. A chunk with no letter or digit
+    (a rule of dashes, a row of table borders) is left out: its embedded text would be its title alone, which
+    matches any question about the title's subject."""
     sentences = document_sentences(doc.text) if sentences is None else sentences
     headings = _headings_in_force(doc.text, sentences)
     chunks: list[Chunk] = []
@@ -123,17 +130,18 @@ def chunk_document(doc: SourceDocument, params: ChunkingParams, sentences: list[
     while first < len(sentences):
         last = _chunk_end(sentences, first, params, must_reach)
         start, end = sentences[first].start, sentences[last - 1].end
-        chunks.append(
-            Chunk(
-                chunk_id=f"{doc.doc_id}:{len(chunks):04d}",
-                doc_id=doc.doc_id,
-                start=start,
-                end=end,
-                text=doc.text[start:end],
-                heading=headings[first],
-                lang=sentences[first].lang,
+        if has_content(doc.text[start:end]):
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}:{len(chunks):04d}",
+                    doc_id=doc.doc_id,
+                    start=start,
+                    end=end,
+                    text=doc.text[start:end],
+                    heading=headings[first],
+                    lang=sentences[first].lang,
+                )
             )
-        )
         if last >= len(sentences):
             break
         first, must_reach = _next_first(sentences, first, last, params), last

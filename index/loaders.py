@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.errors import InputError, MalformedFileError, RagError, UnsupportedFileError
-from index.formats.base import LoadedText
+from index.formats.base import LoadedText, row_line
 from index.formats.sniff import UNSUPPORTED, sniff_format
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -22,6 +22,12 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 # Only spaces and tabs: `\s` would also match newlines and swallow the blank line before a heading.
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+# A table's delimiter row (|---|:--:|) and its other rows (| a | b |), cells split at pipes that are not escaped.
+_MD_TABLE_DELIMITER = re.compile(
+    r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*(?:\n|$)", re.MULTILINE
+)
+_MD_TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
+_MD_CELL_BORDER = re.compile(r"(?<!\\)\|")
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -45,9 +51,17 @@ def decode_text(data: bytes, name: str) -> str:
     raise MalformedFileError(f"{name}: not valid {' or '.join(encodings.values())} text.")
 
 
+def _markdown_cells(row: str) -> list[str]:
+    """The cells of a markdown table row (between its outer pipes), escaped pipes unescaped."""
+    return [cell.replace("\\|", "|") for cell in _MD_CELL_BORDER.split(row)]
+
+
 def load_markdown(data: bytes, name: str) -> str:
-    """Markdown to plain text: headings, emphasis, links and images reduced to their words."""
+    """Markdown to plain text: headings, emphasis, links and images reduced to their words; a table's rows
+    become table-row lines like every loader's (`row_line`: cells joined by " | ") without its delimiter row."""
     text = decode_text(data, name)
+    text = _MD_TABLE_DELIMITER.sub("", text)
+    text = _MD_TABLE_ROW.sub(lambda row: row_line(_markdown_cells(row.group(1))), text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_HEADING.sub("", text)

@@ -255,6 +255,15 @@ def test_a_sentence_longer_than_max_is_a_chunk_of_its_own_and_never_cut() -> Non
     assert chunks[-1].text.endswith("마지막 문장이다.")
 
 
+def test_a_chunk_without_a_letter_or_digit_is_left_out() -> None:
+    rule = "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
+    text = f"광주는 인공지능 단지를 조성한다.\n{rule}\n{rule}\n대구는 로봇 산업을 키운다."
+    chunks = chunk_document(_doc(text), ChunkingParams(target_chars=20, max_chars=80, overlap_sentences=0))
+    assert chunks and all(any(ch.isalnum() for ch in c.text) for c in chunks)
+    assert chunks[0].text.startswith("광주") and chunks[-1].text.endswith("키운다.")
+    assert [c.chunk_id for c in chunks] == [f"{chunks[0].doc_id}:{i:04d}" for i in range(len(chunks))]
+
+
 def test_chunk_ids_are_unique_and_numbered_in_order(seed_docs: dict[str, SourceDocument]) -> None:
     for doc in seed_docs.values():
         chunks = chunk_document(doc, ChunkingParams(target_chars=100, max_chars=150))

@@ -119,6 +119,13 @@ def test_markdown_is_reduced_to_its_words() -> None:
     ]
 
 
+def test_a_markdown_table_becomes_table_rows_without_its_delimiter_row() -> None:
+    md = "표 1. 사업비\n\n| 구분 | 국비 | 지방비 |\n|---|:--:|---:|\n| 2024 | 470 | 27 |\n| 비고 | a\\|b | |\n\n본문.\n"
+    text = load_bytes(md.encode("utf-8"), "budget.md", LIMIT)
+    rows = ["구분 | 국비 | 지방비", "2024 | 470 | 27", "비고 | a|b"]  # one paragraph: the header names the columns
+    assert text.splitlines() == ["표 1. 사업비", "", *rows, "", "본문."]
+
+
 def test_markdown_in_cp949_is_decoded_too() -> None:
     assert load_bytes("# 제목\n본문이다.".encode("cp949"), "old.md", LIMIT) == "제목\n본문이다."
 

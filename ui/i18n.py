@@ -54,7 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
         "doc_source": "파일",
         "doc_count": "문서 {documents}개 · 청크 {chunks}개 · 임베딩 모델 {model}",
         "upload": "문서 올리기 ({formats})",
-        "index_outdated": "이 색인은 예전 분할 방식으로 나뉘어 표의 행이 인용되지 않을 수 있습니다. "
+        "index_outdated": "이 색인은 예전 분할 방식으로 나뉘어 지금이라면 인용할 문장을 놓칠 수 있습니다. "
         "`rag ingest --if-missing`을 실행하거나 문서를 하나 올리면 한 번 다시 나눕니다.",
         "upload_button": "색인하기",
         "upload_key": "API 키",
