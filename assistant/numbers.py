@@ -68,6 +68,7 @@ _BOUND_WORDS_AFTER = re.compile(
     re.IGNORECASE,
 )
 BOUND_WINDOW = 20  # characters before a quantity searched for the words that bound it
+_LOWER_BOUNDS, _UPPER_BOUNDS = frozenset({"at_least", "more_than"}), frozenset({"at_most", "less_than"})
 
 
 class Measure(NamedTuple):
@@ -108,9 +109,9 @@ class Quantity:
     def interval(self) -> tuple[float, float]:
         """The values it allows: one for an exact figure, a half-line for a bound, and for an estimate the values
         that round to it at its last significant digit (약 500억: 450억 to 550억; 약 497억: 496.5억 to 497.5억)."""
-        if self.bound in ("at_least", "more_than"):
+        if self.bound in _LOWER_BOUNDS:
             return self.value, math.inf
-        if self.bound in ("at_most", "less_than"):
+        if self.bound in _UPPER_BOUNDS:
             return -math.inf, self.value
         if self.bound == "about":
             digits = f"{abs(self.value):.{SIGNIFICANT_DIGITS}e}".split("e")
@@ -122,9 +123,6 @@ class Quantity:
     def same_value(self, other: Quantity) -> bool:
         """True for the same measure and the same value (up to float rounding)."""
         return self.key == other.key
-
-
-_LOWER_BOUNDS, _UPPER_BOUNDS = {"at_least", "more_than"}, {"at_most", "less_than"}
 
 
 def confirms(source: Quantity, claimed: Quantity) -> bool:
