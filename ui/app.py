@@ -22,6 +22,7 @@ from assistant.citations import Citation
 from assistant.claims import ClaimCheck
 from assistant.service import Assistant
 from assistant.uploads import configured_api_key, index_upload
+from index.chunking import RECUT_HINT
 from index.errors import RagError
 from index.loaders import supported_suffixes
 from ui import render
@@ -216,9 +217,11 @@ def documents_table(assistant: Assistant, lang: str) -> str:
         lang, "doc_count", documents=len(index.documents), chunks=len(index.chunks),
         model=index.manifest.embedding_model,
     )
-    outdated = index.manifest.cut_by_another_chunker
-    notice = f"<p class='doc-warning'>{escape(label(lang, 'index_outdated'))}</p>" if outdated else ""
-    return notice + render.documents_html(index.documents.values(), lang, summary)
+    # The index's warnings are those the CLI and /health give (`Manifest.warnings()`), in the UI's language.
+    translated = {RECUT_HINT: label(lang, "index_outdated")}
+    warnings = [translated.get(warning, warning) for warning in index.manifest.warnings()]
+    notices = "".join(f"<p class='doc-warning'>{escape(warning)}</p>" for warning in warnings)
+    return notices + render.documents_html(index.documents.values(), lang, summary)
 
 
 def upload_label(lang: str) -> str:
