@@ -205,7 +205,12 @@ def _breakdown(text: str, opening: int, scale: float, currency: str) -> tuple[se
 
 
 def quantities(text: str) -> set[Quantity]:
-    """Every quantity in a Korean or English text, with its character span."""
+    """Every quantity in a Korean or English text, with its character span and the words that bound it."""
+    return {_bounded(text, quantity) for quantity in _unbounded_quantities(text)}
+
+
+def _unbounded_quantities(text: str) -> set[Quantity]:
+    """Every quantity in a text, each read as exact (what set comparisons and kinds need, on the answer path)."""
     found: set[Quantity] = set()
     itemised: list[tuple[range, str]] = []  # parentheses that break down an amount, and its currency
     for match in _KOREAN_RUN.finditer(text):
@@ -250,7 +255,7 @@ def quantities(text: str) -> set[Quantity]:
         kind = "money" if currency else _kind(following, _ENGLISH_SUFFIXES) or _plain_kind(value, False)
         end = written[1] if written else match.end()
         found.add(Quantity(value, kind, text[match.start() : end].strip(), match.start(), end, currency))
-    return {_bounded(text, quantity) for quantity in found}
+    return found
 
 
 def _unit_end(text: str, quantity: Quantity) -> int:
@@ -274,4 +279,4 @@ def _bounded(text: str, quantity: Quantity) -> Quantity:
 
 def values(text: str) -> set[tuple[Measure, float]]:
     """The (measure, value) pairs of a text, for set comparisons (`Quantity.key`)."""
-    return {q.key for q in quantities(text)}
+    return {q.key for q in _unbounded_quantities(text)}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.numbers import quantities
+from assistant.numbers import values
 from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
 from index.language import detect_language
@@ -293,7 +293,7 @@ def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:
 def span_kind(text: str, span: Span) -> str | None:
     """What a candidate is: a date, an amount of money, a percentage (both as `assistant.numbers` reads them:
     1억 5천만 달러, 5억불), a count, a name, or None."""
-    measures = {quantity.kind for quantity in quantities(text)}
+    measures = {measure.kind for measure, _ in values(text)}
     if "money" in measures:
         return "money"
     if "percent" in measures:
