@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,25 +98,47 @@ FEATURES = (
     "edge_in_question",
     *(f"next_{role}" for role in ROLES),
 )
+# The features that describe a phrase whatever is asked: computed once per sentence (see `Span.fixed`).
+PHRASE_FEATURES = (
+    "words",
+    "log_chars",
+    "has_number",
+    "has_name",
+    "is_quoted",
+    "whole_run",
+    "run_suffix",
+    "run_prefix",
+    "position",
+    *(f"kind_{kind}" for kind in KINDS),
+    "hangul_share",
+    *(f"next_{role}" for role in ROLES),
+)
+QUESTION_FEATURES = tuple(name for name in FEATURES if name not in PHRASE_FEATURES)
+_PHRASE_COLUMNS = [FEATURES.index(name) for name in PHRASE_FEATURES]
+_QUESTION_COLUMNS = [FEATURES.index(name) for name in QUESTION_FEATURES]
 # "which company", "which K-water department", "what kind of service": the (up to two) words right after which/what.
 _ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE)
 _GLOSS = re.compile(r"(?<=[가-힣])\([^()가-힣\d]+\)")
 CONTEXT_WORDS = 2  # content words either side of the question word and of a candidate that are compared
+CACHED_SENTENCES = 1024  # sentences whose candidate phrases are kept (about 40 KB each): questions re-score them
 
 
 @dataclass(frozen=True)
 class Span:
-    """A candidate phrase: offsets in the sentence and its morphemes."""
+    """A candidate phrase: offsets in the sentence, its morphemes and what it is regardless of the question."""
 
     start: int
     end: int
     morphemes: tuple[Morpheme, ...]
-    whole_run: bool
-    run_prefix: bool
-    run_suffix: bool
     next_morpheme: Morpheme | None
-    before: frozenset[str]
+    before: frozenset[str]  # the content words before it and after it (CONTEXT_WORDS each)
     after: frozenset[str]
+    text: str
+    kind: str | None
+    content: tuple[str, ...]  # its content words, lower-cased
+    letters: str  # its letters and digits
+    bigrams: frozenset[str]
+    fixed: tuple[float, ...]  # its PHRASE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -244,6 +267,11 @@ def _runs(tokens: list[Morpheme], text: str) -> list[list[Morpheme]]:
 
 def candidate_spans(sentence: str) -> list[Span]:
     """Every run of whole words inside the sentence's noun phrases (at most MAX_WORDS words)."""
+    return list(_sentence_spans(sentence))
+
+
+@lru_cache(maxsize=CACHED_SENTENCES)
+def _sentence_spans(sentence: str) -> tuple[Span, ...]:
     tokens = morphemes(sentence)
     position = {id(t): i for i, t in enumerate(tokens)}
     spans: list[Span] = []
@@ -263,20 +291,42 @@ def candidate_spans(sentence: str) -> list[Span]:
                     continue
                 seen.add((start, end))
                 first, last = position[id(piece[0])], position[id(piece[-1])]
+                text = sentence[start:end]
+                kind = _phrase_kind(text, piece)
+                letters = _letters(text)
+                next_morpheme = tokens[last + 1] if last + 1 < len(tokens) else None
+                role = _role(next_morpheme)
+                fixed = (
+                    float(len(text.split())),
+                    math.log1p(len(text)),
+                    float(any(m.tag in ("SN", "NR") for m in piece)),
+                    float(any(m.tag == "NNP" for m in piece)),
+                    float(sentence[start - 1 : start] in _OPENING and sentence[end : end + 1] in _CLOSING),
+                    float(i == 0 and j == len(words)),
+                    float(j == len(words)),
+                    float(i == 0),
+                    start / max(len(sentence), 1),
+                    *(float(kind == name) for name in KINDS),
+                    sum(1 for ch in letters if "가" <= ch <= "힣") / max(len(letters), 1),
+                    *(float(role == name) for name in ROLES),
+                )
                 spans.append(
                     Span(
                         start,
                         end,
                         piece,
-                        i == 0 and j == len(words),
-                        i == 0,
-                        j == len(words),
-                        tokens[last + 1] if last + 1 < len(tokens) else None,
+                        next_morpheme,
                         _context(tokens[:first][::-1]),
                         _context(tokens[last + 1 :]),
+                        text,
+                        kind,
+                        tuple(m.form.lower() for m in piece if m.tag in CONTENT_TAGS),
+                        letters,
+                        character_bigrams(text),
+                        fixed,
                     )
                 )
-    return spans
+    return tuple(spans)
 
 
 def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:
@@ -290,7 +340,7 @@ def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:
     return [s for s in spans if not any(start < s.start and s.end < end for start, end in glosses)]
 
 
-def span_kind(text: str, span: Span) -> str | None:
+def _phrase_kind(text: str, pieces: tuple[Morpheme, ...]) -> str | None:
     """What a candidate is: a date, an amount of money, a percentage (both as `assistant.numbers` reads them:
     1억 5천만 달러, 5억불), a count, a name, or None."""
     measures = {measure.kind for measure, _ in values(text)}
@@ -300,9 +350,9 @@ def span_kind(text: str, span: Span) -> str | None:
         return "percent"
     if _DATE_UNIT.search(text):
         return "date"
-    if any(m.tag in ("SN", "NR") for m in span.morphemes):
+    if any(m.tag in ("SN", "NR") for m in pieces):
         return "count"
-    if any(m.tag == "NNP" for m in span.morphemes):
+    if any(m.tag == "NNP" for m in pieces):
         return "person"  # a proper noun: a person, a place or an organisation
     return None
 
@@ -314,61 +364,44 @@ def _kind_matches(expected: str | None, kind: str | None) -> bool:
 
 
 def feature_matrix(sentence: str, spans: list[Span], cues: QuestionCues) -> np.ndarray:
-    """One row of FEATURES per candidate span."""
+    """One row of FEATURES per candidate span: its PHRASE_FEATURES, then what it shares with the question."""
     matched = [m for m in morphemes(sentence) if m.form.lower() in cues.tokens]
-    rows = []
-    for span in spans:
-        text = sentence[span.start : span.end]
-        content = [m.form.lower() for m in span.morphemes if m.tag in CONTENT_TAGS]
-        in_question = sum(1 for form in content if form in cues.tokens)
-        kind = span_kind(text, span)
-        outside = [m for m in matched if m.end <= span.start or m.start >= span.end]
-        distance = min((min(abs(m.start - span.end), abs(span.start - m.end)) for m in outside), default=len(sentence))
-        next_morpheme = span.next_morpheme
-        particle = next_morpheme.form if next_morpheme and next_morpheme.tag.startswith("J") else None
-        next_form = next_morpheme.form if next_morpheme else None
-        role = _role(next_morpheme)
-        before = sentence[span.start - 1] if span.start else ""
-        after = sentence[span.end] if span.end < len(sentence) else ""
-        letters = _letters(text)
-        rows.append(
-            [
-                in_question / max(len(content), 1),
-                float(in_question > 0),
-                float(len(text.split())),
-                math.log1p(len(text)),
-                float(any(m.tag in ("SN", "NR") for m in span.morphemes)),
-                float(any(m.tag == "NNP" for m in span.morphemes)),
-                float(before in _OPENING and after in _CLOSING),
-                float(span.whole_run),
-                float(span.run_suffix),
-                float(span.run_prefix),
-                float(_kind_matches(cues.kind, kind)),
-                float(cues.kind is not None and kind is not None and not _kind_matches(cues.kind, kind)),
-                float(cues.kind is not None),
-                float(particle is not None and _particle_class(particle) == cues.particle),
-                float(
-                    cues.head_noun is not None
-                    and (
-                        text.endswith(cues.head_noun)
-                        or (span.next_morpheme is not None and span.next_morpheme.form == cues.head_noun)
-                    )
-                ),
-                math.log1p(distance),
-                span.start / max(len(sentence), 1),
-                float(bool(cues.before & span.before)),
-                float(bool(cues.after & span.after)),
-                *(float(kind == name) for name in KINDS),
-                _share(character_bigrams(text), cues.characters),
-                float(any(letters.endswith(focus) or next_form == focus for focus in cues.focus)),
-                float(bool((span.before | span.after) & cues.tokens)),
-                _order_agreement(matched, span, cues),
-                sum(1 for ch in letters if "가" <= ch <= "힣") / max(len(letters), 1),
-                float(len(content) > 1 and (content[0] in cues.tokens or content[-1] in cues.tokens)),
-                *(float(role == name) for name in ROLES),
-            ]
-        )
-    return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+    matrix = np.empty((len(spans), len(FEATURES)), dtype=np.float64)
+    matrix[:, _PHRASE_COLUMNS] = np.array([span.fixed for span in spans]).reshape(len(spans), len(PHRASE_FEATURES))
+    asked = [_question_features(sentence, span, cues, matched) for span in spans]
+    matrix[:, _QUESTION_COLUMNS] = np.array(asked).reshape(len(spans), len(QUESTION_FEATURES))
+    return matrix
+
+
+def _question_features(sentence: str, span: Span, cues: QuestionCues, matched: list[Morpheme]) -> list[float]:
+    """The QUESTION_FEATURES of a span; `matched` are the sentence's morphemes that are words of the question."""
+    in_question = sum(1 for form in span.content if form in cues.tokens)
+    outside = [m for m in matched if m.end <= span.start or m.start >= span.end]
+    distance = min((min(abs(m.start - span.end), abs(span.start - m.end)) for m in outside), default=len(sentence))
+    next_morpheme = span.next_morpheme
+    particle = next_morpheme.form if next_morpheme and next_morpheme.tag.startswith("J") else None
+    next_form = next_morpheme.form if next_morpheme else None
+    content = span.content
+    return [
+        in_question / max(len(content), 1),
+        float(in_question > 0),
+        float(_kind_matches(cues.kind, span.kind)),
+        float(cues.kind is not None and span.kind is not None and not _kind_matches(cues.kind, span.kind)),
+        float(cues.kind is not None),
+        float(particle is not None and _particle_class(particle) == cues.particle),
+        float(
+            cues.head_noun is not None
+            and (span.text.endswith(cues.head_noun) or (next_form is not None and next_form == cues.head_noun))
+        ),
+        math.log1p(distance),
+        float(bool(cues.before & span.before)),
+        float(bool(cues.after & span.after)),
+        _share(span.bigrams, cues.characters),
+        float(any(span.letters.endswith(focus) or next_form == focus for focus in cues.focus)),
+        float(bool((span.before | span.after) & cues.tokens)),
+        _order_agreement(matched, span, cues),
+        float(len(content) > 1 and (content[0] in cues.tokens or content[-1] in cues.tokens)),
+    ]
 
 
 def _share(pairs: frozenset[str], question: frozenset[str]) -> float:

@@ -13,7 +13,6 @@ from assistant.short_answer import (
     candidate_spans,
     feature_matrix,
     question_cues,
-    span_kind,
 )
 
 SENTENCE = "본 사업은 2025년까지 총 497억원(국비 470, 지방비 27) 규모의 재원이 투입될 예정이다."
@@ -51,7 +50,7 @@ def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
 )
 def test_a_phrase_is_an_amount_of_money_as_the_number_parser_reads_it(phrase: str, kind: str) -> None:
     (span,) = [s for s in candidate_spans(phrase) if phrase[s.start : s.end] == phrase]
-    assert span_kind(phrase, span) == kind
+    assert span.kind == kind
 
 
 def test_the_focus_is_the_noun_the_question_asks_about() -> None:
