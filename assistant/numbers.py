@@ -169,11 +169,18 @@ def _written_currency(text: str, position: int) -> tuple[str, int] | None:
     return None
 
 
-def _kind(following: str, suffixes: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+def _counter(text: str, position: int, suffixes: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[str, int] | None:
+    """The counter written at `position` (명, %, 년, percent...): what it counts and where it ends."""
     for kind, pattern in suffixes:
-        if pattern.match(following):
-            return kind
+        if unit := pattern.match(text, position):
+            return kind, unit.end()
     return None
+
+
+def _counted_kind(text: str, position: int) -> str | None:
+    """What the counter at `position` counts (Korean counters first), or None."""
+    counter = _counter(text, position, _KOREAN_SUFFIXES) or _counter(text, position, _ENGLISH_SUFFIXES)
+    return counter[0] if counter else None
 
 
 def _plain_kind(value: float, scaled: bool) -> str:
@@ -218,9 +225,8 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
         if not re.search(r"\d", run):
             continue
         value, scaled = korean_amount(run)
-        following = text[match.end() : match.end() + 12]
         written = _written_currency(text, match.end())
-        kind = "money" if written else _kind(following, _KOREAN_SUFFIXES) or _kind(following, _ENGLISH_SUFFIXES)
+        kind = "money" if written else _counted_kind(text, match.end())
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
@@ -252,18 +258,17 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
         symbol = match.group("currency")
         written = None if symbol else _written_currency(text, match.end())
         currency = _CURRENCY_BEFORE[symbol.lower()] if symbol else (written[0] if written else "")
-        kind = "money" if currency else _kind(following, _ENGLISH_SUFFIXES) or _plain_kind(value, False)
+        counter = _counter(text, match.end(), _ENGLISH_SUFFIXES)
+        kind = "money" if currency else counter[0] if counter else _plain_kind(value, False)
         end = written[1] if written else match.end()
         found.add(Quantity(value, kind, text[match.start() : end].strip(), match.start(), end, currency))
     return found
 
 
 def _unit_end(text: str, quantity: Quantity) -> int:
-    """Where the quantity's counter or unit ends (3만명, 76.7%, 5 percent): its text stops at the number."""
-    for kind, pattern in (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES):
-        if kind == quantity.kind and (unit := pattern.match(text, quantity.end)):
-            return unit.end()
-    return quantity.end
+    """Where the quantity's counter ends (3만명, 76.7%, 5 percent): its text stops at the number."""
+    counter = _counter(text, quantity.end, (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES))
+    return counter[1] if counter and counter[0] == quantity.kind else quantity.end
 
 
 def _bounded(text: str, quantity: Quantity) -> Quantity:
