@@ -40,6 +40,7 @@ from index.embeddings import SentenceTransformerEmbeddings
 from index.errors import InputError, MalformedFileError, UnsupportedFileError
 from index.formats import hwp5
 from index.formats.base import NoTextError, ProtectedDocumentError
+from index.formats.pdf import confident_paragraphs
 from index.formats.sniff import OLE_MAGIC
 from index.ingest import prepare_document
 from index.loaders import collect_files, detect_format, load_document
@@ -197,6 +198,30 @@ def test_a_scanned_pdf_is_read_by_ocr() -> None:
     doc = _prepared(SCANNED)
     assert "went tip-toeing along a path" in doc.text
     assert [p.page for p in doc.pages] == [1]
+    # The page's picture is read as noise Tesseract is unsure of ("00400 ‘ Sl 을"): the chapter heading comes first.
+    assert doc.text.startswith("THEY TIP-TOED ALONG.")
+
+
+def _word_table(lines: list[tuple[int, int, list[tuple[str, float]]]]) -> dict[str, list]:
+    """Tesseract's `image_to_data` table for (block, paragraph, words with their confidence) lines."""
+    table: dict[str, list] = {"text": [], "conf": [], "block_num": [], "par_num": [], "line_num": []}
+    for line_num, (block, paragraph, words) in enumerate(lines, start=1):
+        for word, confidence in [("", -1.0), *words]:  # Tesseract lists each line with an empty word first
+            for key, value in zip(table, (word, confidence, block, paragraph, line_num), strict=True):
+                table[key].append(value)
+    return table
+
+
+def test_ocr_keeps_paragraphs_and_drops_lines_it_is_unsure_of() -> None:
+    table = _word_table(
+        [
+            (1, 1, [("if", 46.0), ("00400", 37.0), ("Sl", 0.0)]),
+            (2, 1, [("디지털", 91.0), ("오픈랩은", 88.0), ("tip-", 90.0)]),
+            (2, 1, [("toeing", 95.0), ("거점이다.", 40.0)]),  # one unsure word in a sure line stays
+            (2, 2, [("Who", 96.0), ("dah?", 93.0)]),
+        ]
+    )
+    assert confident_paragraphs(table) == ["디지털 오픈랩은 tiptoeing 거점이다.", "Who dah?"]
 
 
 # --- DOCX and HTML ----------------------------------------------------------------------------------------
@@ -372,7 +397,8 @@ def test_facts_inside_each_file_are_found_and_cited_exactly_with_their_page(
 @pytest.mark.slow
 @needs_ocr
 def test_the_words_of_a_scanned_page_are_searchable(formats_assistant: Assistant) -> None:
-    top = formats_assistant.search("tip-toeing along a path", k=3)[0]
+    # By its words: an English question in this mostly Korean index weighs Korean chunks up in hybrid search.
+    top = formats_assistant.search("tip-toeing along a path", k=3, mode="bm25")[0]
     assert top.document.source == SCANNED and top.chunk.pages == [1]
 
 
