@@ -7,6 +7,8 @@ import pytest
 from assistant.answer_model import load_answer_model
 from assistant.short_answer import (
     FEATURES,
+    PHRASE_FEATURES,
+    QUESTION_FEATURES,
     answer_likeness,
     answer_spans,
     best_span,
@@ -95,6 +97,16 @@ def test_answer_likeness_scores_sentences_in_one_batch_as_one_by_one() -> None:
     batch = answer_likeness(sentences, cues, model)
     assert batch == [answer_likeness([s], cues, model)[0] for s in sentences]
     assert batch[1] == 0.0  # no candidate phrase
+
+
+def test_a_sentence_read_for_one_question_is_scored_afresh_for_the_next() -> None:
+    # Candidate phrases and their question-free features are kept per sentence; nothing of a question may stick.
+    first, second = question_cues("사업비는 얼마인가요?"), question_cues("디지털 오픈랩은 어디에 조성되나요?")
+    before = feature_matrix(SENTENCE, answer_spans(SENTENCE, first), first)
+    other = feature_matrix(SENTENCE, answer_spans(SENTENCE, second), second)
+    again = feature_matrix(SENTENCE, answer_spans(SENTENCE, first), first)
+    assert (before == again).all() and not (before == other).all()
+    assert set(PHRASE_FEATURES) | set(QUESTION_FEATURES) == set(FEATURES)
 
 
 def test_feature_rows_match_the_feature_names() -> None:
