@@ -45,6 +45,7 @@ from index.search import ScoredChunk, SearchEngine
 from index.translation import query_word_forms
 
 NOT_FOUND = {"ko": "문서에서 찾을 수 없습니다.", "en": "Not found in the documents."}
+RELATED_PASSAGES = 2  # closest sentences shown with a refusal
 KOREAN_SOURCES_NOTE = "The sources are in Korean; the cited sentences say:"
 PARAGRAPH_CONTEXT = 3  # sentences (table rows) before a candidate in its paragraph that may name what it is about
 ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as likely to answer as the best
@@ -78,6 +79,11 @@ class Answer(BaseModel):
         None, description="The short answer's place inside a cited sentence (the Korean phrase itself)."
     )
     citations: list[Citation] = []
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="Only when the documents do not hold the answer: the closest sentences found (at most "
+        "RELATED_PASSAGES), for the reader to check; they do not answer the question well enough to be cited.",
+    )
     session_id: str | None = None
     query: str = Field("", description="The standalone query used for retrieval.")
     warnings: list[str] = Field(
@@ -368,7 +374,8 @@ class ExtractiveAnswerer:
         query = retrieval_query or question
         ranked = self.ranked(question, query)
         if not ranked or ranked[0].score < self.cutoff(language):
-            return Answer(answer=NOT_FOUND[language], language=language, grounded=False, query=query)
+            related = [cite(n, c.document, c.start, c.end) for n, c in enumerate(ranked[:RELATED_PASSAGES], start=1)]
+            return Answer(answer=NOT_FOUND[language], language=language, grounded=False, related=related, query=query)
         chosen = self._select(ranked, language)
         citations = [cite(n, c.document, c.start, c.end) for n, c in enumerate(chosen, start=1)]
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)

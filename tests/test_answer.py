@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.answer import CARRIED_TERM_WEIGHT, KOREAN_SOURCES_NOTE, NOT_FOUND, Answer
+from assistant.answer import CARRIED_TERM_WEIGHT, KOREAN_SOURCES_NOTE, NOT_FOUND, RELATED_PASSAGES, Answer
 from assistant.service import Assistant
 from assistant.settings import Settings
 from index.errors import InputError
@@ -86,6 +86,18 @@ def test_missing_answer_is_refused_in_the_question_language(
     assert answer.answer == NOT_FOUND[language]
     assert answer.language == language
     assert answer.citations == []
+
+
+def test_a_refusal_shows_the_closest_sentences_apart_from_its_citations(seed_assistant: Assistant) -> None:
+    # The proving ground is in the seeds, what it cost is not: the closest sentences come with the refusal.
+    refused = seed_assistant.ask("대구 주행시험장을 짓는 데 들어간 총사업비는 얼마인가요?")
+    assert not refused.grounded and refused.citations == [] and "[" not in refused.answer
+    assert 1 <= len(refused.related) <= RELATED_PASSAGES
+    assert [c.n for c in refused.related] == list(range(1, len(refused.related) + 1))
+    for passage in refused.related:
+        assert seed_assistant.document(passage.doc_id).text[passage.start : passage.end] == passage.quote
+    answered = seed_assistant.ask("광주 인공지능 집적단지에 투자될 금액은 얼마인가요?")
+    assert answered.grounded and answered.related == []
 
 
 @pytest.mark.parametrize("question", ["", "   ", "가" * 5000])

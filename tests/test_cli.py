@@ -270,6 +270,7 @@ def test_ask_batch_prints_one_answer_per_question_in_order(
     assert_quotes_the_shown_text(english["citations"], shown)
     assert unanswerable["language"] == "ko"
     assert unanswerable["grounded"] is False and unanswerable["citations"] == []
+    assert english["related"] == [] and isinstance(unanswerable["related"], list)  # closest sentences, not citations
 
 
 def test_check_json_quotes_the_conflicting_figure_from_the_source(

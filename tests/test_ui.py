@@ -212,6 +212,20 @@ def test_gradio_client_chats_with_memory_and_sources(ui_client: Client, live_ser
     assert f"<mark>{text[int(start):int(end)]}</mark>" in unescape(panel)
 
 
+def test_gradio_client_shows_the_closest_sentences_of_a_refusal_under_their_own_heading(ui_client: Client) -> None:
+    history, citations, status, _ = ui_client.predict(
+        "대구 주행시험장을 짓는 데 들어간 총사업비는 얼마인가요?", [], "ko", api_name="/chat"
+    )
+    assert "문서에서 찾을 수 없습니다" in last_message(history) and 'class="cite-ref"' not in last_message(history)
+    assert f"<h4>{label('ko', 'related')}</h4>" in unescape(citations)  # not under the citations heading
+    assert 'class="cite-btn"' in citations and label("ko", "not_found").split(" · ")[0] in status
+
+
+def test_citation_list_heading_names_what_it_lists() -> None:
+    assert label("en", "related") in render.citation_list_html([cite()], "en", heading="related")
+    assert label("en", "citations") in render.citation_list_html([cite()], "en")
+
+
 def test_gradio_client_checks_a_claim_and_uploads_a_document(ui_client: Client, tmp_path: Path) -> None:
     verdict = ui_client.predict(
         "경상북도는 2018년 8월 지자체 최초로 4차산업혁명 전략위원회를 출범시켰다.", "ko", api_name="/check"

@@ -138,8 +138,11 @@ def theme() -> gr.themes.Base:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _citations(data: list[dict[str, Any]] | None) -> list[Citation]:
-    return [Citation.model_validate(c) for c in data or []]
+def _cited_list(cited: dict[str, Any] | None, language: str) -> str:
+    """The citation list of the last answer again (`cited`: its heading and citations, as `chat_turn` keeps them)."""
+    cited = cited or {}
+    citations = [Citation.model_validate(c) for c in cited.get("citations", [])]
+    return render.citation_list_html(citations, language, heading=cited.get("heading", "citations"))
 
 
 def final_message(answer: Answer) -> str:
@@ -187,9 +190,11 @@ def chat_turn(assistant: Assistant, message: str, history: list[dict[str, Any]] 
         yield history, session_id, cites_html, gr.skip(), label(lang, "error", message=str(exc)), ""
         return
     history[-1] = {"role": "assistant", "content": final_message(answer)}
-    cites = [c.model_dump() for c in answer.citations]
+    shown = answer.citations or answer.related  # a refusal shows the closest sentences, under their own heading
+    heading = "citations" if answer.citations or not answer.related else "related"
+    cites = {"heading": heading, "citations": [c.model_dump() for c in shown]}
     status = status_for(answer, time.perf_counter() - started, lang)
-    cites_html = render.citation_list_html(answer.citations, lang, answer.short_answer_span)
+    cites_html = render.citation_list_html(shown, lang, answer.short_answer_span, heading)
     yield history, answer.session_id, cites_html, cites, status, ""
 
 
@@ -345,7 +350,7 @@ def _wire_chat(w: Widgets, assistant: Assistant) -> None:
     w.message.submit(chat, inputs, outputs, api_visibility="private", show_progress="minimal")
 
     def reset(language: str) -> tuple[Any, ...]:
-        return ([], None, render.citation_list_html([], language), [], render.source_placeholder(language), None,
+        return ([], None, render.citation_list_html([], language), None, render.source_placeholder(language), None,
                 label(language, "new_session"))
 
     w.new_chat.click(
@@ -384,7 +389,7 @@ def _wire_claims_and_docs(w: Widgets, demo: gr.Blocks, assistant: Assistant) -> 
 
 
 def _wire_language(w: Widgets, assistant: Assistant) -> None:
-    def relabel(language: str, cited: list[dict[str, Any]], shown: dict[str, Any] | None,
+    def relabel(language: str, cited: dict[str, Any] | None, shown: dict[str, Any] | None,
                 check_data: dict[str, Any] | None) -> tuple[Any, ...]:
         def t(key: str) -> str:
             return label(language, key)
@@ -400,7 +405,7 @@ def _wire_language(w: Widgets, assistant: Assistant) -> None:
             gr.Chatbot(label=t("chatbot"), placeholder=t("chat_placeholder")),
             gr.Textbox(label=t("message"), placeholder=t("message_placeholder")),
             gr.Button(t("send")), gr.Button(t("new_chat")),
-            render.citation_list_html(_citations(cited), language), source_panel,
+            _cited_list(cited, language), source_panel,
             gr.Textbox(label=t("claim"), placeholder=t("claim_placeholder")), gr.Button(t("check")), verdict,
             gr.File(label=upload_label(language)), gr.Textbox(label=t("upload_key")), gr.Button(t("upload_button")),
             documents_table(assistant, language),
@@ -418,7 +423,7 @@ def build_ui(assistant: Assistant, lang: str = "ko") -> gr.Blocks:
     """The Blocks app over `assistant` (labels in `lang` until the toggle changes them)."""
     w = Widgets()
     with gr.Blocks(title="정책톡 · Policy RAG", analytics_enabled=False) as demo:
-        w.session, w.cites, w.opened, w.checked = gr.State(None), gr.State([]), gr.State(None), gr.State(None)
+        w.session, w.cites, w.opened, w.checked = gr.State(None), gr.State(None), gr.State(None), gr.State(None)
         _header(w, lang)
         with gr.Tabs():
             _chat_tab(w, lang)

@@ -89,8 +89,11 @@ def _meta_line(outlet: str | None, published: str | None, source: str, page: int
     return " · ".join(escape(x) for x in (outlet, published, source, f"p. {page}" if page else None) if x)
 
 
-def citation_list_html(citations: Sequence[Citation], lang: str, span: ShortAnswerSpan | None = None) -> str:
-    """The citations of the last answer as buttons (title, outlet, date); a hint when there are none."""
+def citation_list_html(
+    citations: Sequence[Citation], lang: str, span: ShortAnswerSpan | None = None, heading: str = "citations"
+) -> str:
+    """The citations of the last answer as buttons (title, outlet, date) under the label `heading` (`related`: the
+    closest sentences shown with a refusal); a hint when there are none."""
     if not citations:
         return f'<div class="cite-list empty">{escape(label(lang, "no_citations"))}</div>'
     items = "".join(
@@ -100,7 +103,7 @@ def citation_list_html(citations: Sequence[Citation], lang: str, span: ShortAnsw
         for c in citations
     )
     return (
-        f'<div class="cite-list"><h4>{escape(label(lang, "citations"))}</h4>'
+        f'<div class="cite-list {heading}"><h4>{escape(label(lang, heading))}</h4>'
         f'<ol class="cite-items">{items}</ol></div>'
     )
 
