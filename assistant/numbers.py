@@ -52,6 +52,7 @@ _ENGLISH_SUFFIXES = (
     ("percent", re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)),
     ("people", re.compile(r"\s?(?:people|persons|jobs|workers|employees|residents)\b", re.IGNORECASE)),
 )
+_SUFFIXES = (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES)  # after a Korean number: Korean counters first
 
 
 Bound = Literal["exact", "at_least", "more_than", "at_most", "less_than", "about"]
@@ -177,12 +178,6 @@ def _counter(text: str, position: int, suffixes: tuple[tuple[str, re.Pattern[str
     return None
 
 
-def _counted_kind(text: str, position: int) -> str | None:
-    """What the counter at `position` counts (Korean counters first), or None."""
-    counter = _counter(text, position, _KOREAN_SUFFIXES) or _counter(text, position, _ENGLISH_SUFFIXES)
-    return counter[0] if counter else None
-
-
 def _plain_kind(value: float, scaled: bool) -> str:
     if scaled:
         return "money"  # "5000억 투자": large Korean units without a noun are amounts of money here
@@ -226,7 +221,8 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
             continue
         value, scaled = korean_amount(run)
         written = _written_currency(text, match.end())
-        kind = "money" if written else _counted_kind(text, match.end())
+        counter = None if written else _counter(text, match.end(), _SUFFIXES)
+        kind = "money" if written else counter[0] if counter else None
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
@@ -267,7 +263,7 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
 
 def _unit_end(text: str, quantity: Quantity) -> int:
     """Where the quantity's counter ends (3만명, 76.7%, 5 percent): its text stops at the number."""
-    counter = _counter(text, quantity.end, (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES))
+    counter = _counter(text, quantity.end, _SUFFIXES)
     return counter[1] if counter and counter[0] == quantity.kind else quantity.end
 
 

@@ -125,11 +125,10 @@ CACHED_SENTENCES = 1024  # sentences whose candidate phrases are kept (about 40 
 
 @dataclass(frozen=True)
 class Span:
-    """A candidate phrase: offsets in the sentence, its morphemes and what it is regardless of the question."""
+    """A candidate phrase: offsets in the sentence, the morpheme after it and what it is regardless of the question."""
 
     start: int
     end: int
-    morphemes: tuple[Morpheme, ...]
     next_morpheme: Morpheme | None
     before: frozenset[str]  # the content words before it and after it (CONTEXT_WORDS each)
     after: frozenset[str]
@@ -314,7 +313,6 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
                     Span(
                         start,
                         end,
-                        piece,
                         next_morpheme,
                         _context(tokens[:first][::-1]),
                         _context(tokens[last + 1 :]),
@@ -391,7 +389,7 @@ def _question_features(sentence: str, span: Span, cues: QuestionCues, matched: l
         float(particle is not None and _particle_class(particle) == cues.particle),
         float(
             cues.head_noun is not None
-            and (span.text.endswith(cues.head_noun) or (next_form is not None and next_form == cues.head_noun))
+            and (span.text.endswith(cues.head_noun) or next_form == cues.head_noun)
         ),
         math.log1p(distance),
         float(bool(cues.before & span.before)),

@@ -190,8 +190,8 @@ def chat_turn(assistant: Assistant, message: str, history: list[dict[str, Any]] 
         yield history, session_id, cites_html, gr.skip(), label(lang, "error", message=str(exc)), ""
         return
     history[-1] = {"role": "assistant", "content": final_message(answer)}
-    shown = answer.citations or answer.related  # a refusal shows the closest sentences, under their own heading
-    heading = "citations" if answer.citations or not answer.related else "related"
+    # A refusal shows the closest sentences instead, under their own heading.
+    shown, heading = (answer.citations, "citations") if answer.grounded else (answer.related, "related")
     cites = {"heading": heading, "citations": [c.model_dump() for c in shown]}
     status = status_for(answer, time.perf_counter() - started, lang)
     cites_html = render.citation_list_html(shown, lang, answer.short_answer_span, heading)
