@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.anaphora import opens_with_pointer
+from assistant.another import CitedSpan
 from assistant.answer_model import (
     AnswerModel,
     Candidate,
@@ -106,8 +107,11 @@ class Generator(Protocol):
 
     name: str
 
-    def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
-        """Tokens as they come, then exactly one final `answer` event."""
+    def stream(
+        self, question: str, retrieval_query: str, shown: frozenset[CitedSpan] = frozenset()
+    ) -> Iterator[AnswerEvent]:
+        """Tokens as they come, then exactly one final `answer` event; the `shown` sentences (already cited to a
+        question asking for another one) are not cited again."""
         ...
 
 
@@ -146,6 +150,12 @@ class SentenceTokens:
 
 def _normalised(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
+
+
+def _overlaps(sentence: ScoredSentence, spans: frozenset[CitedSpan]) -> bool:
+    """True when the sentence shares text with one of the cited `spans`."""
+    doc_id = sentence.document.doc_id
+    return any(d == doc_id and start < sentence.end and sentence.start < end for d, start, end in spans)
 
 
 def _about_asked_regions(sentence: str, asked: set[str]) -> bool:
@@ -368,11 +378,14 @@ class ExtractiveAnswerer:
             sentence.score = float(probability)
         return sorted(sentences, key=lambda c: -c.score)
 
-    def answer(self, question: str, retrieval_query: str | None = None) -> Answer:
-        """Answer `question` (retrieving with `retrieval_query` when a rewritten one is given)."""
+    def answer(
+        self, question: str, retrieval_query: str | None = None, shown: frozenset[CitedSpan] = frozenset()
+    ) -> Answer:
+        """Answer `question` (retrieving with `retrieval_query` when a rewritten one is given) with sentences
+        other than the `shown` ones."""
         language = detect_language(question)
         query = retrieval_query or question
-        ranked = self.ranked(question, query)
+        ranked = [s for s in self.ranked(question, query) if not _overlaps(s, shown)]
         if not ranked or ranked[0].score < self.cutoff(language):
             related = [cite(n, c.document, c.start, c.end) for n, c in enumerate(ranked[:RELATED_PASSAGES], start=1)]
             return Answer(answer=NOT_FOUND[language], language=language, grounded=False, related=related, query=query)
@@ -423,6 +436,8 @@ class ExtractiveAnswerer:
                 return sentence.start + cell[0], text[cell[0] : cell[1]]
         return sentence.start, text
 
-    def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
+    def stream(
+        self, question: str, retrieval_query: str, shown: frozenset[CitedSpan] = frozenset()
+    ) -> Iterator[AnswerEvent]:
         """The answer as a stream (it is complete before the first token)."""
-        yield from stream_text(self.answer(question, retrieval_query))
+        yield from stream_text(self.answer(question, retrieval_query, shown))

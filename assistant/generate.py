@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from assistant.another import CitedSpan
 from assistant.answer import NOT_FOUND, Answer, AnswerEvent, ExtractiveAnswerer, stream_text
 from assistant.claims import ClaimCheck
 from assistant.condense import condense, key_terms
@@ -194,11 +195,14 @@ class LLMGenerator:
         where = f" at {self.settings.llm_base_url}" if self.settings.llm_base_url else ""
         return f"The language model{where} did not answer ({problem}); this is the extractive answer."
 
-    def stream(self, question: str, retrieval_query: str) -> Iterator[AnswerEvent]:
-        """Tokens as the model writes them, then one checked answer (see the module docstring)."""
+    def stream(
+        self, question: str, retrieval_query: str, shown: frozenset[CitedSpan] = frozenset()
+    ) -> Iterator[AnswerEvent]:
+        """Tokens as the model writes them, then one checked answer (see the module docstring); the extractive
+        answer leaves out the `shown` sentences."""
         language = detect_language(question)
         query = retrieval_query or question
-        extractive = self.answerer.answer(question, query)
+        extractive = self.answerer.answer(question, query, shown)
         if not extractive.grounded:
             yield from stream_text(extractive)  # the documents do not hold the answer: no model call
             return

@@ -278,15 +278,17 @@ class Assistant:
         """A cited answer as a stream of tokens then the final answer; follow-ups are read in the light of
         the session's history (a new session when none is given), and the turn is kept. Bad input raises
         here, before the first event."""
+        from assistant.another import already_cited
         from assistant.condense import condense
 
         question = validate_query(question, self.settings)
         session_id = validate_session_id(session_id) if session_id else new_session_id()
         history = self.sessions.history(session_id)
+        shown = already_cited(question, history)
         generator = self.generator
         if self.settings.llm == "none":  # extractive: the LLM module (and its client libraries) is never imported
             query = condense(question, history)
-            return self._remembered(generator.stream(question, query), session_id, question, query)
+            return self._remembered(generator.stream(question, query, shown), session_id, question, query)
         from assistant.generate import LLMGenerator, with_warnings
 
         warnings: list[str] = []
@@ -294,7 +296,7 @@ class Assistant:
             query, warnings = generator.condense(question, history)
         else:
             query = condense(question, history)
-        events = with_warnings(generator.stream(question, query), warnings)
+        events = with_warnings(generator.stream(question, query, shown), warnings)
         return self._remembered(events, session_id, question, query)
 
     def _remembered(

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from assistant.another import already_cited, asks_for_another
 from assistant.condense import condense, is_follow_up, key_terms, refers_to_someone
 from assistant.conversation import SessionStore, Turn
 from assistant.service import Assistant
 from tests.conftest import run_concurrently
 
 
-def _turn(question: str) -> Turn:
-    return Turn(question=question, query=question, answer="", created=0.0)
+def _turn(question: str, cited: list[tuple[str, int, int]] = ()) -> Turn:
+    citations = [{"doc_id": d, "start": start, "end": end} for d, start, end in cited]
+    return Turn(question=question, query=question, answer="", payload={"citations": citations}, created=0.0)
 
 
 def test_store_uses_wal_and_survives_concurrent_writers(tmp_path: Path) -> None:
@@ -118,3 +120,48 @@ def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, 
     # Retrieval used the history: the standalone query names the first turn's subject.
     assert second.query.startswith(turns[1]) and len(second.query) > len(turns[1])
     assert set(key_terms(turns[0])) & set(key_terms(second.query[len(turns[1]) :]))
+
+
+@pytest.mark.parametrize(
+    ("question", "another"),
+    [
+        ("그럼 그다음으로 중요하게 보는 콘셉트는요?", True),
+        ("그 밖에 어떤 사업이 있나요?", True),
+        ("그 외에 참여하는 기업은?", True),
+        ("다른 지역은 어디예요?", True),
+        ("나머지 예산은 어디에 쓰여요?", True),
+        ("또 뭐가 있어?", True),
+        ("What else does the lab do?", True),
+        ("Which other cities take part?", True),
+        ("그 특구에 투자한 기업은 몇 곳이에요?", False),
+        ("창 밖의 풍경은 어떤가요?", False),  # 밖 without a demonstrative: outside, not "besides"
+        ("그는 몇 년도에 태어났나?", False),
+        ("How much money goes into it by 2025?", False),
+    ],
+)
+def test_questions_asking_for_another_one_are_recognised(question: str, another: bool) -> None:
+    assert asks_for_another(question) is another
+
+
+def test_a_run_of_next_questions_leaves_out_every_sentence_cited_since_the_list_was_asked_for() -> None:
+    history = [
+        _turn("광주 인공지능 단지의 투자 규모는?", [("a", 0, 10)]),
+        _turn("대구시 추진단의 기본 콘셉트는?", [("b", 5, 20), ("b", 30, 40)]),
+        _turn("그다음으로 중요한 콘셉트는?", [("b", 50, 60)]),
+    ]
+    assert already_cited("그 밖에 다른 콘셉트는?", history) == {("b", 5, 20), ("b", 30, 40), ("b", 50, 60)}
+    assert already_cited("그 추진단은 누가 이끄나요?", history) == frozenset()  # not asking for another one
+    assert already_cited("그 밖에 다른 콘셉트는?", []) == frozenset()
+
+
+def test_asking_for_the_next_one_cites_a_sentence_not_cited_before(seed_assistant: Assistant) -> None:
+    follow_up = "그럼 그다음으로 중요하게 보는 콘셉트는요?"
+    first = seed_assistant.ask("대구시가 만들겠다는 미래산업육성추진단은 어떤 콘셉트를 기본으로 하나요?")
+    second = seed_assistant.ask(follow_up, first.session_id)
+    assert second.grounded
+    assert any("수요자인 기업" in c.quote for c in second.citations)
+    before = {(c.doc_id, c.start) for c in first.citations}
+    assert before and not before & {(c.doc_id, c.start) for c in second.citations}
+    # The same rewritten question without the conversation's citations goes back to what was cited first.
+    alone = seed_assistant.answerer.answer(follow_up, second.query)
+    assert before & {(c.doc_id, c.start) for c in alone.citations}
