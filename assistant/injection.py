@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from index.documents import SourceDocument
+from index.metadata import read_title
 
 _INSTRUCTION = re.compile(
     r"지시(?:를|사항을|에)?\s*(?:무시|따르지)|이전\s*(?:지시|명령|프롬프트)|새\s*지시|시스템\s*프롬프트"
@@ -29,11 +30,24 @@ def is_injected_instruction(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
 
+def headline_line(document: SourceDocument) -> str:
+    """The document's first line when its title was read from it, with the [tag] before the title if any (a
+    byline: `[조 영 태 국가균형발전위원회 총괄기획국장] 광주 인공지능 단지…`); empty when the title came from
+    elsewhere (a web page's <title>, a file's properties)."""
+    end = document.text.find("\n")
+    first = document.text[: end if end >= 0 else len(document.text)]
+    return first if read_title(first)[0] == document.title else ""
+
+
 def is_headline(document: SourceDocument, sentence: str) -> bool:
-    """True when the sentence is (part of) the document's title, or the title with a little around it (an
-    outlet's name, a tag); a real sentence that mentions the title is no headline."""
+    """True when the sentence is (part of) the document's title or its headline line, or the title with a little
+    around it (an outlet's name, a tag); a real sentence that mentions the title is no headline."""
     title = document.title
-    return bool(title) and (sentence in title or (title in sentence and len(sentence) <= HEADLINE_SLACK * len(title)))
+    return bool(title) and (
+        sentence in title
+        or sentence in headline_line(document)
+        or (title in sentence and len(sentence) <= HEADLINE_SLACK * len(title))
+    )
 
 
 def can_be_evidence(document: SourceDocument, sentence: str) -> bool:

@@ -73,7 +73,8 @@ def _outlet(lines: list[str]) -> str | None:
     return None
 
 
-def _title(cleaned: str) -> tuple[str, str | None]:
+def read_title(cleaned: str) -> tuple[str, str | None]:
+    """The title a cleaned text opens with, and the [tag] before it (a byline, a section) if any: its first line."""
     first = cleaned.split("\n", 1)[0].strip()
     tag = _TITLE_TAG.match(first)
     if tag and first[tag.end() :].strip():
@@ -84,7 +85,7 @@ def _title(cleaned: str) -> tuple[str, str | None]:
 def extract_metadata(raw: str, cleaned: str, fallback_title: str) -> DocumentMetadata:
     """Title, outlet, author, date, regions and language of a page; `fallback_title` when it has no text."""
     lines = [line for line in map(normalise_line, raw.splitlines()) if line]
-    title, tag = _title(cleaned) if cleaned else (fallback_title, None)
+    title, tag = read_title(cleaned) if cleaned else (fallback_title, None)
     return DocumentMetadata(
         title=title or fallback_title,
         outlet=_outlet(lines[:60]),

@@ -11,10 +11,12 @@ import pytest
 
 from assistant.generate import format_sources
 from assistant.guardrail import Source, check_with_settings
-from assistant.injection import is_injected_instruction
+from assistant.injection import is_headline, is_injected_instruction
 from assistant.prompts import load_prompt
 from assistant.service import Assistant
 from assistant.settings import Settings
+from index.documents import SourceDocument
+from index.metadata import extract_metadata
 from tests.conftest import make_settings
 
 POISON = """울산시 수소 버스 확대 계획
@@ -100,6 +102,26 @@ def test_guardrail_drops_what_the_injection_asks_for(poisoned: Assistant, seed_s
 )
 def test_instruction_sentences_are_recognised(sentence: str, injected: bool) -> None:
     assert is_injected_instruction(sentence) is injected
+
+
+_BYLINE_HEADLINE = "[홍 길 동 지역발전위원회 정책기획국장] 울산 수소 단지, 지역 혁신 성장 이끌길"
+_BODY = "울산시는 2026년까지 수소 버스 300대를 도입한다. 울산 수소 단지, 지역 혁신 성장 이끌길 바란다는 말이 나왔다."
+
+
+@pytest.mark.parametrize(
+    ("title", "sentence", "headline"),
+    [
+        (None, _BYLINE_HEADLINE, True),  # the title line, byline tag and all, however long
+        (None, "울산시는 2026년까지 수소 버스 300대를 도입한다.", False),
+        (None, "울산 수소 단지, 지역 혁신 성장 이끌길 바란다는 말이 나왔다.", False),  # a sentence naming the title
+        ("울산 수소 정책 보고서", _BYLINE_HEADLINE, False),  # a title from elsewhere: the first line is text
+    ],
+)
+def test_the_headline_line_is_no_evidence(title: str | None, sentence: str, headline: bool) -> None:
+    text = f"{_BYLINE_HEADLINE}\n{_BODY}"
+    read = extract_metadata(text, text, fallback_title="page").title
+    document = SourceDocument(doc_id="d", source="d.txt", title=title or read, text=text)
+    assert is_headline(document, sentence) is headline
 
 
 def test_poisoned_upload_keeps_the_index_usable(poisoned: Assistant, tmp_path: Path) -> None:
