@@ -212,10 +212,11 @@ def test_gradio_client_chats_with_memory_and_sources(ui_client: Client, live_ser
     assert f"<mark>{text[int(start):int(end)]}</mark>" in unescape(panel)
 
 
+REFUSED_QUESTION = "대구 주행시험장을 짓는 데 들어간 총사업비는 얼마인가요?"  # the seeds' topic, not its cost
+
+
 def test_gradio_client_shows_the_closest_sentences_of_a_refusal_under_their_own_heading(ui_client: Client) -> None:
-    history, citations, status, _ = ui_client.predict(
-        "대구 주행시험장을 짓는 데 들어간 총사업비는 얼마인가요?", [], "ko", api_name="/chat"
-    )
+    history, citations, status, _ = ui_client.predict(REFUSED_QUESTION, [], "ko", api_name="/chat")
     assert "문서에서 찾을 수 없습니다" in last_message(history) and 'class="cite-ref"' not in last_message(history)
     assert f"<h4>{label('ko', 'related')}</h4>" in unescape(citations)  # not under the citations heading
     assert 'class="cite-btn"' in citations and label("ko", "not_found").split(" · ")[0] in status
@@ -323,3 +324,33 @@ def test_browser_asks_clicks_a_citation_and_sees_the_highlighted_quote(
     driver.find_element(By.XPATH, "//*[@id='lang']//label[contains(., 'English')]").click()
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#send").text == "Send")
     assert "Citations" in driver.find_element(By.CSS_SELECTOR, "#citations").text
+
+
+def test_browser_lists_the_closest_sentences_of_a_refusal_and_opens_one(
+    browser, live_server: LiveServer  # type: ignore[no-untyped-def]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    wait = WebDriverWait(driver, 90)
+    set_viewport(driver, 1366, 900, mobile=False)
+    driver.get(f"{live_server.url}/")
+    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#message textarea")))
+    box.send_keys(REFUSED_QUESTION)
+    driver.find_element(By.CSS_SELECTOR, "#send").click()
+
+    button = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#citations .cite-list.related .cite-btn")))
+    assert "문서에서 찾을 수 없습니다" in driver.find_element(By.CSS_SELECTOR, "#chatbot").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "#chatbot a.cite-ref")  # nothing is cited
+    assert label("ko", "related") in driver.find_element(By.CSS_SELECTOR, "#citations").text
+    doc_id, start, end = (button.get_attribute(f"data-{key}") for key in ("doc", "start", "end"))
+    text = httpx.get(f"{live_server.url}/api/documents/{doc_id}", timeout=30).json()["text"]
+    button.click()
+    mark = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#source-panel .source-context mark")))
+    assert mark.text == text[int(start) : int(end)]
+
+    driver.find_element(By.XPATH, "//*[@id='lang']//label[contains(., 'English')]").click()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#send").text == "Send")
+    assert label("en", "related") in driver.find_element(By.CSS_SELECTOR, "#citations").text  # still not "Citations"
