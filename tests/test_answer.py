@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -137,6 +138,20 @@ def test_reported_questions_get_the_answering_sentence_and_short_answer(
     assert answer.short_answer and in_short_answer in answer.short_answer
     assert answer.answer.startswith(answer.short_answer + "\n")  # the first line answers
     _assert_citations_exact(seed_assistant, answer)
+
+
+def test_the_short_answer_comes_from_the_cited_sentence_more_likely_to_answer(local_seed_assistant: Assistant) -> None:
+    """Of two cited sentences that each hold a likely phrase (4000억 원 이상, 1000억), the short answer is taken from
+    the one the evidence model believes more: the phrase probability is weighed by its sentence's."""
+    question = "광주 인공지능 집적단지에는 얼마가 투자될 계획인가요?"
+    answerer = local_seed_assistant.answerer
+    with_phrases = [s for s in answerer.ranked(question, question) if answerer.short_answer_span(question, [s])][:2]
+    assert len(with_phrases) == 2
+    for likely in with_phrases:
+        cited = [replace(s, score=1.0 if s is likely else 0.01) for s in with_phrases]
+        span = answerer.short_answer_span(question, cited)
+        assert span is not None and span.doc_id == likely.document.doc_id
+        assert likely.start <= span.start < span.end <= likely.end
 
 
 def test_words_a_follow_up_carries_over_weigh_less_than_its_own(seed_assistant: Assistant) -> None:
