@@ -280,21 +280,29 @@ def full_page_screenshot(driver, path: Path, width: int) -> None:  # type: ignor
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def ask_in_browser(driver, live_server: LiveServer, question: str):  # type: ignore[no-untyped-def]
+    """Open a fresh UI page at desktop size, send `question`, and return a wait for what comes."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, 90)
+    set_viewport(driver, 1366, 900, mobile=False)
+    driver.get(f"{live_server.url}/")
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#message textarea"))).send_keys(question)
+    driver.find_element(By.CSS_SELECTOR, "#send").click()
+    return wait
+
+
 def test_browser_asks_clicks_a_citation_and_sees_the_highlighted_quote(
     browser, live_server: LiveServer  # type: ignore[no-untyped-def]
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
-    wait = WebDriverWait(driver, 90)
     REPORTS.mkdir(parents=True, exist_ok=True)
-    set_viewport(driver, 1366, 900, mobile=False)
-    driver.get(f"{live_server.url}/")
-    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#message textarea")))
-    box.send_keys(KO_QUESTION)
-    driver.find_element(By.CSS_SELECTOR, "#send").click()
+    wait = ask_in_browser(driver, live_server, KO_QUESTION)
 
     link = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#chatbot a.cite-ref")))
     assert "4000억 원 이상의 투자" in driver.find_element(By.CSS_SELECTOR, "#chatbot").text
@@ -331,15 +339,9 @@ def test_browser_lists_the_closest_sentences_of_a_refusal_and_opens_one(
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
-    wait = WebDriverWait(driver, 90)
-    set_viewport(driver, 1366, 900, mobile=False)
-    driver.get(f"{live_server.url}/")
-    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#message textarea")))
-    box.send_keys(REFUSED_QUESTION)
-    driver.find_element(By.CSS_SELECTOR, "#send").click()
+    wait = ask_in_browser(driver, live_server, REFUSED_QUESTION)
 
     button = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#citations .cite-list.related .cite-btn")))
     assert "문서에서 찾을 수 없습니다" in driver.find_element(By.CSS_SELECTOR, "#chatbot").text
