@@ -17,7 +17,10 @@ CitedSpan = tuple[str, int, int]  # (doc_id, start, end) of a cited sentence
 
 _KOREAN_CUES = {("NNG", "다음"), ("MM", "다른"), ("NNG", "나머지"), ("NNB", "외"), ("MAG", "또")}
 _DEMONSTRATIVES = {"그", "이"}
-_ENGLISH_CUES = re.compile(r"\b(?:another|other|others|else|next|besides|rest|additional)\b", re.IGNORECASE)
+# Not the reciprocal "each other" / "one another".
+_ENGLISH_CUES = re.compile(
+    r"\b(?<!each )(?<!one )(?:another|other|others)\b|\b(?:else|next|besides|rest|additional)\b", re.IGNORECASE
+)
 
 
 def asks_for_another(question: str) -> bool:

@@ -137,6 +137,7 @@ def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, 
         ("창 밖의 풍경은 어떤가요?", False),  # 밖 without a demonstrative: outside, not "besides"
         ("그는 몇 년도에 태어났나?", False),
         ("How much money goes into it by 2025?", False),
+        ("What will the two cities learn from each other?", False),  # reciprocal, not another one
     ],
 )
 def test_questions_asking_for_another_one_are_recognised(question: str, another: bool) -> None:
