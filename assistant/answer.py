@@ -32,6 +32,7 @@ from assistant.answer_model import (
 )
 from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
+from assistant.enumeration import asks_for_several, enumeration_around
 from assistant.injection import can_be_evidence
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
@@ -408,20 +409,23 @@ class ExtractiveAnswerer:
     def short_answer_span(self, question: str, cited: list[ScoredSentence]) -> ShortAnswerSpan | None:
         """The phrase of the cited sentences most likely to answer `question`, as document offsets: the highest
         phrase probability times its sentence's evidence probability (chosen over the phrase probability alone on
-        the KorQuAD fit and calibrate articles); None when that phrase is not likely enough (a list, an
-        explanation: the sentences are the answer)."""
+        the KorQuAD fit and calibrate articles), widened to the whole enumeration it is an item of when the
+        question asks for several things; None when that phrase is not likely enough (an explanation: the
+        sentences are the answer)."""
         model = self.model.short_answer
         found = []
         for sentence in cited:
             offset, part = self._asked_part(question, sentence)
             if span := best_span(question, part, model):
-                found.append((offset + span[0], offset + span[1], span[2], sentence))
+                found.append((span, sentence, offset, part))
         if not found:
             return None
-        start, end, probability, sentence = max(found, key=lambda candidate: candidate[2] * candidate[3].score)
+        (start, end, probability), sentence, offset, part = max(found, key=lambda f: f[0][2] * f[1].score)
         if probability < self.model.short_answer_cutoff:
             return None
-        return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=start, end=end)
+        if asks_for_several(question) and (whole := enumeration_around(part, start, end)):
+            start, end = whole  # one item of the list the question asks for: the whole list
+        return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=offset + start, end=offset + end)
 
     def _asked_part(self, question: str, sentence: ScoredSentence) -> tuple[int, str]:
         """Where the short answer is looked for, as (document offset, text): in a table row, the cell of the

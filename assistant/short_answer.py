@@ -247,7 +247,7 @@ def _nominal(token: Morpheme) -> bool:
     return token.tag in NOMINAL_TAGS and token.form != _CELL_MARK
 
 
-def _runs(tokens: list[Morpheme], text: str) -> list[list[Morpheme]]:
+def noun_runs(tokens: list[Morpheme], text: str) -> list[list[Morpheme]]:
     """Maximal runs of nominal morphemes, joined when separated by nothing or by spaces only."""
     runs: list[list[Morpheme]] = []
     current: list[Morpheme] = []
@@ -275,7 +275,7 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
     position = {id(t): i for i, t in enumerate(tokens)}
     spans: list[Span] = []
     seen: set[tuple[int, int]] = set()
-    for run in _runs(tokens, sentence):
+    for run in noun_runs(tokens, sentence):
         words: list[list[Morpheme]] = [[run[0]]]
         for token in run[1:]:
             if token.start > words[-1][-1].end:
