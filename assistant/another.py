@@ -36,6 +36,11 @@ def asks_for_another(question: str) -> bool:
     return False
 
 
+def was_shown(doc_id: str, start: int, end: int, shown: frozenset[CitedSpan]) -> bool:
+    """True when the span `start:end` of a document shares text with one of the `shown` spans."""
+    return any(d == doc_id and s < end and start < e for d, s, e in shown)
+
+
 def already_cited(question: str, history: list[Turn]) -> frozenset[CitedSpan]:
     """What a question asking for another one leaves out: the sentences cited by the turns since the conversation
     last asked for something new (that turn included), so a run of "그다음은?" goes on down the list. Empty for

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.anaphora import opens_with_pointer
-from assistant.another import CitedSpan
+from assistant.another import CitedSpan, was_shown
 from assistant.answer_model import (
     AnswerModel,
     Candidate,
@@ -151,12 +151,6 @@ class SentenceTokens:
 
 def _normalised(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
-
-
-def _overlaps(sentence: ScoredSentence, spans: frozenset[CitedSpan]) -> bool:
-    """True when the sentence shares text with one of the cited `spans`."""
-    doc_id = sentence.document.doc_id
-    return any(d == doc_id and start < sentence.end and sentence.start < end for d, start, end in spans)
 
 
 def _about_asked_regions(sentence: str, asked: set[str]) -> bool:
@@ -386,7 +380,7 @@ class ExtractiveAnswerer:
         other than the `shown` ones."""
         language = detect_language(question)
         query = retrieval_query or question
-        ranked = [s for s in self.ranked(question, query) if not _overlaps(s, shown)]
+        ranked = [s for s in self.ranked(question, query) if not was_shown(s.document.doc_id, s.start, s.end, shown)]
         if not ranked or ranked[0].score < self.cutoff(language):
             related = [cite(n, c.document, c.start, c.end) for n, c in enumerate(ranked[:RELATED_PASSAGES], start=1)]
             return Answer(answer=NOT_FOUND[language], language=language, grounded=False, related=related, query=query)

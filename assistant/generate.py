@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from assistant.another import CitedSpan
+from assistant.another import CitedSpan, was_shown
 from assistant.answer import NOT_FOUND, Answer, AnswerEvent, ExtractiveAnswerer, stream_text
 from assistant.claims import ClaimCheck
 from assistant.condense import condense, key_terms
@@ -232,20 +232,32 @@ class LLMGenerator:
             self.unavailable = draft.problem
             yield AnswerEvent("answer", answer=self._fallback(extractive, self._unreachable(draft.problem)))
             return
-        yield AnswerEvent("answer", answer=self._checked(draft, sources, extractive, language, query))
+        yield AnswerEvent("answer", answer=self._checked(draft, sources, extractive, language, query, shown))
 
-    def _checked(self, draft: Draft, sources: list[Source], extractive: Answer, language: str, query: str) -> Answer:
+    def _checked(
+        self,
+        draft: Draft,
+        sources: list[Source],
+        extractive: Answer,
+        language: str,
+        query: str,
+        shown: frozenset[CitedSpan] = frozenset(),
+    ) -> Answer:
+        """The model's answer as far as it passes the citation check, or the extractive one (with why) when too
+        little passes, or when it only repeats the `shown` sentences a question asking for another one left out."""
         s = self.settings
         result = check_with_settings(draft.text, sources, self.answerer, s)
         self.last_check = result
         notes = [f"The model's answer was cut short ({draft.problem})."] if draft.problem else []
         for check in result.dropped:
             logger.info("guardrail dropped %r: %s", check.sentence.text, check.reason)
+        why = None
         if not result.enough(s.guard_min_kept):
-            if result.refused:
-                why = "the model said the sources do not contain the answer"
-            else:
-                why = f"{result.kept} of {result.total} sentences passed the citation check"
+            refused = "the model said the sources do not contain the answer"
+            why = refused if result.refused else f"{result.kept} of {result.total} sentences passed the citation check"
+        elif shown and all(was_shown(c.doc_id, c.start, c.end, shown) for c in result.citations):
+            why = "it only repeats sentences cited before"
+        if why:
             warning = f"The model's answer was not used ({why}); this is the extractive answer."
             answer = self._fallback(extractive, warning)
             answer.warnings = [*notes, *answer.warnings]

@@ -31,8 +31,8 @@ from pydantic import ValidationError
 
 from assistant.answer import NOT_FOUND
 from assistant.citations import citation_matches
-from assistant.generate import LLMGenerator, rewrite_problem
-from assistant.guardrail import check_with_settings, split_sentences
+from assistant.generate import Draft, LLMGenerator, rewrite_problem
+from assistant.guardrail import Source, check_with_settings, split_sentences
 from assistant.llm import chat_model
 from assistant.numbers import values
 from assistant.service import Assistant
@@ -376,6 +376,28 @@ def test_unreachable_server_gives_the_extractive_answer_quickly(seed_settings: S
     assert len(answer.warnings) == 1 and url in answer.warnings[0] and "did not answer" in answer.warnings[0]
     refusal = assistant.ask("부산시가 해양산업 육성에 배정한 예산은 얼마인가요?")
     assert not refusal.grounded and refusal.warnings == []  # weak evidence: refused without calling the model
+
+
+def test_a_model_answer_repeating_only_sentences_cited_before_is_not_used(
+    seed_settings: Settings, tmp_path: Path
+) -> None:
+    """A question asking for another one left the sentences already cited out of the extractive answer; a model
+    answer quoting nothing but them is not used (the model is never called here: the draft is given)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    assistant = Assistant(llm_settings(data_dir, f"http://127.0.0.1:{_free_port()}/v1"))
+    generator = assistant.generator
+    assert isinstance(generator, LLMGenerator)
+    question = "광주 인공지능 집적단지에는 얼마가 투자될 계획인가요?"
+    extractive = assistant.answerer.answer(question)
+    cited = extractive.citations[0]
+    sources = [Source(1, assistant.document(cited.doc_id), cited.start, cited.end)]
+    draft = Draft(text=f"{cited.quote} [1]")
+    fresh = generator._checked(draft, sources, extractive, "ko", question)
+    assert fresh.generator == generator.name and fresh.citations[0].start == cited.start  # passes the check
+    shown = frozenset({(cited.doc_id, cited.start, cited.end)})
+    repeated = generator._checked(draft, sources, extractive, "ko", question, shown)
+    assert repeated.generator == "extractive" and "cited before" in repeated.warnings[-1]
 
 
 def test_missing_llama_extra_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
