@@ -15,7 +15,7 @@ from assistant.service import Assistant
 from tests.conftest import run_concurrently
 
 
-def _turn(question: str, cited: list[tuple[str, int, int]] = ()) -> Turn:
+def _turn(question: str, cited: tuple[tuple[str, int, int], ...] = ()) -> Turn:
     citations = [{"doc_id": d, "start": start, "end": end} for d, start, end in cited]
     return Turn(question=question, query=question, answer="", payload={"citations": citations}, created=0.0)
 
@@ -138,6 +138,12 @@ def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, 
         ("그는 몇 년도에 태어났나?", False),
         ("How much money goes into it by 2025?", False),
         ("What will the two cities learn from each other?", False),  # reciprocal, not another one
+        ("그 이외의 사업은?", True),
+        ("그거 말고 뭐 있어?", True),
+        ("더 있나요?", True),
+        ("다음 단계 예산은?", False),  # 다음 before a noun: the next stage is asked about, not another answer
+        ("이 사업은 다른 사업과 어떻게 달라요?", False),  # compared with another, not asking for one
+        ("Where is the Next Generation Center?", False),  # a name
     ],
 )
 def test_questions_asking_for_another_one_are_recognised(question: str, another: bool) -> None:
@@ -146,9 +152,9 @@ def test_questions_asking_for_another_one_are_recognised(question: str, another:
 
 def test_a_run_of_next_questions_leaves_out_every_sentence_cited_since_the_list_was_asked_for() -> None:
     history = [
-        _turn("광주 인공지능 단지의 투자 규모는?", [("a", 0, 10)]),
-        _turn("대구시 추진단의 기본 콘셉트는?", [("b", 5, 20), ("b", 30, 40)]),
-        _turn("그다음으로 중요한 콘셉트는?", [("b", 50, 60)]),
+        _turn("광주 인공지능 단지의 투자 규모는?", (("a", 0, 10),)),
+        _turn("대구시 추진단의 기본 콘셉트는?", (("b", 5, 20), ("b", 30, 40))),
+        _turn("그다음으로 중요한 콘셉트는?", (("b", 50, 60),)),
     ]
     assert already_cited("그 밖에 다른 콘셉트는?", history) == {("b", 5, 20), ("b", 30, 40), ("b", 50, 60)}
     assert already_cited("그 추진단은 누가 이끄나요?", history) == frozenset()  # not asking for another one
