@@ -6,6 +6,9 @@ from pydantic import BaseModel, Field
 
 from index.documents import SourceDocument
 
+# The heading over the closest sentences shown with a refusal (`Answer.related`), in the CLI and the UI alike.
+RELATED_HEADING = {"ko": "가장 가까운 문장 (답이 아닐 수 있음)", "en": "Closest passages (they may not answer)"}
+
 
 class Citation(BaseModel):
     """One cited span; `quote` is always `document.text[start:end]`."""

@@ -33,7 +33,6 @@ out = Console(highlight=False)
 # Error messages must stay on one line whatever the terminal width: no wrapping on stderr.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-RELATED_HEADING = {"ko": "가장 가까운 문장 (답이 아닐 수 있음):", "en": "Closest passages (they may not answer):"}
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 BatchFile = Annotated[
     Path | None, typer.Option("--batch", help="A file with one query per line; prints one JSON object per line.")
@@ -166,7 +165,9 @@ def _print_answer(answer: Any) -> None:
         out.print(f"  [bold][{c.n}][/bold] {_cited_from(c)} @{c.start}-{c.end}")
     related = getattr(answer, "related", [])  # a server of an older version does not send it
     if related:
-        out.print(f"[dim]{RELATED_HEADING.get(answer.language, RELATED_HEADING['en'])}[/dim]")
+        from assistant.citations import RELATED_HEADING
+
+        out.print(f"[dim]{RELATED_HEADING.get(answer.language, RELATED_HEADING['en'])}:[/dim]")
         for c in related:
             out.print(f"  [dim]{escape(c.quote)}[/dim]\n    {_cited_from(c)} @{c.start}-{c.end}")
 

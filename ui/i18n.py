@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.citations import RELATED_HEADING
 from index.chunking import RECUT_HINT
 
 LANGUAGES = (("한국어", "ko"), ("English", "en"))
@@ -22,7 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "new_chat": "새 대화",
         "examples": "예시 질문",
         "citations": "인용",
-        "related": "가장 가까운 문장 (답이 아닐 수 있음)",
+        "related": RELATED_HEADING["ko"],
         "no_citations": "답변의 [n]을 누르면 원문이 여기에 표시됩니다.",
         "source": "출처",
         "source_placeholder": "인용 번호를 누르면 해당 문장이 강조된 원문을 보여 줍니다.",
@@ -80,7 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
         "new_chat": "New chat",
         "examples": "Example questions",
         "citations": "Citations",
-        "related": "Closest passages (they may not answer)",
+        "related": RELATED_HEADING["en"],
         "no_citations": "Click a [n] in the answer to see the source here.",
         "source": "Source",
         "source_placeholder": "Click a citation number to see the source with the quoted sentence highlighted.",
