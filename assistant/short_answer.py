@@ -69,53 +69,43 @@ GENERIC_NOUNS = frozenset(
     {"이름", "명칭", "칭호", "것", "무엇", "뭐", "곳", "누구", "언제", "어디", "얼마", "수", "때", "말"}
 )
 
-FEATURES = (
-    "question_overlap",
-    "any_in_question",
-    "words",
-    "log_chars",
-    "has_number",
-    "has_name",
-    "is_quoted",
-    "whole_run",
-    "run_suffix",
-    "run_prefix",
-    "kind_match",
-    "kind_mismatch",
-    "kind_expected",
-    "particle_match",
-    "head_noun_match",
-    "distance",
-    "position",
-    "before_match",
-    "after_match",
-    *(f"kind_{kind}" for kind in KINDS),
-    "question_characters",
-    "focus_match",
-    "adjacent_match",
-    "order_agreement",
-    "hangul_share",
-    "edge_in_question",
-    *(f"next_{role}" for role in ROLES),
+# Each feature once, in the column order the trees were fitted on, with whether it describes the phrase whatever is
+# asked (computed once per sentence: `Span.fixed`) or what the phrase shares with the question.
+_PHRASE, _QUESTION = True, False
+_COLUMNS: tuple[tuple[str, bool], ...] = (
+    ("question_overlap", _QUESTION),
+    ("any_in_question", _QUESTION),
+    ("words", _PHRASE),
+    ("log_chars", _PHRASE),
+    ("has_number", _PHRASE),
+    ("has_name", _PHRASE),
+    ("is_quoted", _PHRASE),
+    ("whole_run", _PHRASE),
+    ("run_suffix", _PHRASE),
+    ("run_prefix", _PHRASE),
+    ("kind_match", _QUESTION),
+    ("kind_mismatch", _QUESTION),
+    ("kind_expected", _QUESTION),
+    ("particle_match", _QUESTION),
+    ("head_noun_match", _QUESTION),
+    ("distance", _QUESTION),
+    ("position", _PHRASE),
+    ("before_match", _QUESTION),
+    ("after_match", _QUESTION),
+    *((f"kind_{kind}", _PHRASE) for kind in KINDS),
+    ("question_characters", _QUESTION),
+    ("focus_match", _QUESTION),
+    ("adjacent_match", _QUESTION),
+    ("order_agreement", _QUESTION),
+    ("hangul_share", _PHRASE),
+    ("edge_in_question", _QUESTION),
+    *((f"next_{role}", _PHRASE) for role in ROLES),
 )
-# The features that describe a phrase whatever is asked: computed once per sentence (see `Span.fixed`).
-PHRASE_FEATURES = (
-    "words",
-    "log_chars",
-    "has_number",
-    "has_name",
-    "is_quoted",
-    "whole_run",
-    "run_suffix",
-    "run_prefix",
-    "position",
-    *(f"kind_{kind}" for kind in KINDS),
-    "hangul_share",
-    *(f"next_{role}" for role in ROLES),
-)
-QUESTION_FEATURES = tuple(name for name in FEATURES if name not in PHRASE_FEATURES)
-_PHRASE_COLUMNS = [FEATURES.index(name) for name in PHRASE_FEATURES]
-_QUESTION_COLUMNS = [FEATURES.index(name) for name in QUESTION_FEATURES]
+FEATURES = tuple(name for name, _ in _COLUMNS)
+PHRASE_FEATURES = tuple(name for name, phrase in _COLUMNS if phrase)
+QUESTION_FEATURES = tuple(name for name, phrase in _COLUMNS if not phrase)
+_PHRASE_COLUMNS = [i for i, (_, phrase) in enumerate(_COLUMNS) if phrase]
+_QUESTION_COLUMNS = [i for i, (_, phrase) in enumerate(_COLUMNS) if not phrase]
 # "which company", "which K-water department", "what kind of service": the (up to two) words right after which/what.
 _ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort)\s+of\s+)?([\w-]+)(?:\s+([\w-]+))?", re.IGNORECASE)
 _GLOSS = re.compile(r"(?<=[가-힣])\([^()가-힣\d]+\)")
