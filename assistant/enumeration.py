@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.question_types import expected_answer_type
-from assistant.short_answer import noun_runs
+from assistant.short_answer import QUOTE_PAIRS, noun_runs
 from index.korean import Morpheme, morphemes
 
 _ENGLISH = re.compile(
@@ -24,7 +24,8 @@ _COUNTED = {"가지", "개", "곳", "종", "대", "명"}  # counters after digit
 _PARENTHESES = {"SSO", "SSC"}
 _TOPIC = {"은", "는"}
 _ETC = {"등", "등등", "등지"}  # "and so on" after a list's last item
-_PAIRS = {"(": ")", "‘": "’", "“": "”", "「": "」", "『": "』", "<": ">", "《": "》", "〈": "〉"}
+# Brackets and the quotes that open and close differently: a list's items keep theirs whole.
+_PAIRS = {"(": ")", "<": ">", **{opening: closing for opening, closing in QUOTE_PAIRS if opening != closing}}
 _BOUNDARIES = ",·、" + "".join(_PAIRS) + "".join(_PAIRS.values())
 
 

@@ -32,8 +32,10 @@ NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XPN", "X
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR", "VV", "VA"})
 MAX_WORDS = 8
 _CELL_MARK = CELL_SEPARATOR.strip()
-_OPENING = "「『〈《‘“\"'"
-_CLOSING = "」』〉》’”\"'"
+# Quotation marks and title brackets, opening and closing (straight quotes are both).
+QUOTE_PAIRS = (("「", "」"), ("『", "』"), ("〈", "〉"), ("《", "》"), ("‘", "’"), ("“", "”"), ('"', '"'), ("'", "'"))
+_OPENING = "".join(opening for opening, _ in QUOTE_PAIRS)
+_CLOSING = "".join(closing for _, closing in QUOTE_PAIRS)
 # What a question asks for, from its question word (Korean or English whole words).
 KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
