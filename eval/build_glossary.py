@@ -13,17 +13,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.korean import tokenize
+from index.korean import headword_tokens
 from index.translation import LEXICON_PATH
 
 MAX_WORDS = 3
 MAX_ALTERNATIVES = 8
 _HANGUL_WORD = re.compile(r"^[가-힣]{2,8}$")
-_LEADING = re.compile(r"^(?:to|a|an|the)\s+")
+_LEADING = re.compile(r"^(?:to be|to|a|an|the)\s+")
 
 
 def glosses(english: str) -> list[str]:
-    """The short glosses of a definition: parentheses dropped, split at ; and , with leading articles gone."""
+    """The short glosses of a definition: parentheses dropped, split at ; and , with leading articles (and the
+    "to be" of an adjective: 길다 "to be long") gone."""
     english = re.sub(r"\([^)]*\)", "", english.lower())
     out = []
     for part in re.split(r"[;,]", english):
@@ -34,20 +35,21 @@ def glosses(english: str) -> list[str]:
 
 
 def build(lexicon: Path) -> dict[str, list[str]]:
-    """English gloss → Korean search-token strings (one per headword, at most MAX_ALTERNATIVES)."""
-    table: dict[str, list[str]] = defaultdict(list)
+    """English gloss → Korean search-token strings (one per headword, at most MAX_ALTERNATIVES), headwords whose
+    definition has fewer glosses first (생수 "water" before 관개 "irrigation, water")."""
+    ranked: dict[str, dict[str, int]] = defaultdict(dict)
     lines = lexicon.read_text(encoding="utf-8").splitlines()
     for line in tqdm(lines, desc="lexicon", unit="pair"):
         korean, _, english = line.partition("\t")
         if not _HANGUL_WORD.match(korean):
             continue
-        tokens = " ".join(tokenize(korean))
+        tokens = " ".join(headword_tokens(korean))
         if not tokens:
             continue
-        for gloss in glosses(english):
-            if tokens not in table[gloss] and len(table[gloss]) < MAX_ALTERNATIVES:
-                table[gloss].append(tokens)
-    return table
+        found = glosses(english)
+        for gloss in found:
+            ranked[gloss][tokens] = min(ranked[gloss].get(tokens, len(found)), len(found))
+    return {gloss: sorted(by_rank, key=by_rank.get)[:MAX_ALTERNATIVES] for gloss, by_rank in ranked.items()}
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL
 # (해누리호의 → 해누리 + 호, 해누리호를 → 해누리호) and splits known compounds (홍수지질학 → 홍수 + 지질 + 학).
 COMPOUND_TAGS = frozenset({"NNG", "NNP", "XSN", "XPN", "SH"})
 _ENGLISH_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_HANGUL_WORD = re.compile(r"[가-힣]+")
 _LOCK = threading.Lock()
 CACHED_CHARS = 400
 
@@ -134,6 +135,17 @@ def tokenize(text: str) -> list[str]:
     """Search tokens: content morphemes (lower-cased), particles and endings dropped; a compound noun gives its
     parts and, after them, the whole (홍수지질학은 → 홍수, 지질, 학, 홍수지질학)."""
     return _search_tokens(morphemes(text))
+
+
+def headword_tokens(word: str) -> list[str]:
+    """The search tokens of a word list's Korean headword. A noun alone can be misread (댐 as the verb 대다, 단지 as
+    the adverb "merely"); a Hangul word not read back as itself is read again as a noun, with 의 after it, and
+    taken so when that reads it whole."""
+    tokens = tokenize(word)
+    if word in tokens or not _HANGUL_WORD.fullmatch(word):
+        return tokens
+    as_noun = tokenize(word + "의")
+    return as_noun if word in as_noun else tokens
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:

@@ -3,8 +3,9 @@
 Two word lists (see `index/data/LEXICON-NOTICE.md`): a general English→Korean list derived from Wiktionary
 and kengdic, and a small hand-written policy glossary (거점, 사업비, 특구, 지자체, loanwords such as 오픈랩)
 that takes precedence. Phrases of up to three words are looked up before single words, a word also as its
-dictionary form (studies → study), a hyphenated one by its parts; a word in neither list may be a romanised
-Korean name and also gets its Hangul spellings (`index/romanization.py`).
+dictionary form (studies → study, held → hold), a hyphenated one by its parts; a capitalised word in neither list
+(any such word, in a question typed all in lower case) may be a romanised Korean name and also gets its Hangul
+spellings (`index/romanization.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from index.korean import tokenize
+from index.korean import headword_tokens, tokenize
 from index.language import detect_language
 from index.regions import find_regions, region_forms
 from index.romanization import hangul_spellings
@@ -45,7 +46,9 @@ def _read_table(path: Path, pretokenized: bool) -> dict[str, list[frozenset[str]
             continue
         english, _, korean = line.partition("\t")
         alternatives = [
-            frozenset(alt.split() if pretokenized else tokenize(alt)) for alt in korean.split("|") if alt.strip()
+            frozenset(alt.split() if pretokenized else headword_tokens(alt.strip()))
+            for alt in korean.split("|")
+            if alt.strip()
         ]
         table[english.strip().lower()] = [alt for alt in alternatives if alt]
     return table
@@ -66,11 +69,21 @@ _ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ally", ("",)), ("ly", ("",)), ("ial", ("y", "")), ("al", ("", "e")),
 )
 MIN_STEM = 3
+# Irregular past forms and participles of verbs that policy questions use (held → hold).
+_IRREGULAR = {
+    "began": "begin", "begun": "begin", "bought": "buy", "brought": "bring", "built": "build", "came": "come",
+    "became": "become", "chose": "choose", "chosen": "choose", "drew": "draw", "drawn": "draw", "fell": "fall",
+    "fallen": "fall", "found": "find", "gave": "give", "grew": "grow", "grown": "grow", "held": "hold",
+    "kept": "keep", "known": "know", "led": "lead", "left": "leave", "made": "make", "met": "meet", "paid": "pay",
+    "ran": "run", "rose": "rise", "risen": "rise", "said": "say", "sent": "send", "shown": "show", "sold": "sell",
+    "sought": "seek", "spent": "spend", "stood": "stand", "taken": "take", "took": "take", "told": "tell",
+    "thought": "think", "went": "go", "won": "win", "wrote": "write", "written": "write",
+}
 
 
 def dictionary_forms(word: str) -> list[str]:
     """The word and the forms it may be an inflection or derivation of, most likely first."""
-    forms = [word]
+    forms = [word, *([_IRREGULAR[word]] if word in _IRREGULAR else [])]
     for ending, replacements in _ENDINGS:
         stem = word[: -len(ending)]
         if word.endswith(ending):
@@ -94,7 +107,9 @@ def english_word_forms(text: str, all_region_names: bool = False) -> list[frozen
     """Each content word (or known phrase) of an English text with its Korean search tokens; a region's
     canonical name (Daegu → 대구), or with `all_region_names` every Korean name of it (대구시, 대구광역시, …)."""
     table = english_to_korean()
-    words = [w.lower() for w in _ENGLISH_WORD.findall(re.sub(r"'s\b", "", text))]
+    written = _ENGLISH_WORD.findall(re.sub(r"'s\b", "", text))
+    words = [w.lower() for w in written]
+    any_capital = text != text.lower()
     out: list[frozenset[str]] = []
     i = 0
     while i < len(words):
@@ -103,16 +118,17 @@ def english_word_forms(text: str, all_region_names: bool = False) -> list[frozen
             1,
         )
         phrase = " ".join(words[i : i + size])
+        capitalised = written[i][0].isupper() or not any_capital
         i += size
         if size == 1 and phrase in STOPWORDS:
             continue
-        forms = set(phrase.split()) - STOPWORDS
+        forms = (set(phrase.split()) | set(tokenize(phrase))) - STOPWORDS  # K-water is read as k, water in text
         entry = table[phrase] if size > 1 else _lookup(phrase, table)
         for alternative in entry or []:
             forms |= alternative
         names = region_forms(phrase) if all_region_names else find_regions(phrase)
         forms |= {token for name in names for token in tokenize(name)}
-        if entry is None and not names:  # a Korean name, romanised (Bonghwa → 봉화)?
+        if entry is None and not names and capitalised:  # a Korean name, romanised (Bonghwa → 봉화)?
             forms |= {spelling for part in phrase.split("-") for spelling in hangul_spellings(part)}
         out.append(frozenset(forms))
     return out

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from eval.build_glossary import build, glosses
+from index.korean import headword_tokens, tokenize
 from index.romanization import hangul_spellings
 from index.translation import dictionary_forms, english_word_forms, query_word_forms
 
@@ -55,6 +59,43 @@ def test_a_romanised_korean_name_gets_its_hangul_spellings() -> None:
     assert hangul_spellings("dataframe") == () and hangul_spellings("water") == ()  # no Korean syllables
     assert "봉화" in _forms("Bonghwa")
     assert not any("\uac00" <= ch <= "\ud7a3" for form in _forms("pagerank") for ch in form)
+
+
+def test_only_a_capitalised_word_is_read_as_a_romanised_name() -> None:
+    assert "봉화" in _all_forms("Where is the Bonghwa dam?")
+    assert "봉화" not in _all_forms("Where is the bonghwa dam in Korea?")  # other words capitalised: English
+    assert "봉화" in _all_forms("where is bonghwa dam")  # a question typed all in lower case
+
+
+def test_an_irregular_past_form_is_looked_up_as_its_verb() -> None:
+    assert dictionary_forms("held")[:2] == ["held", "hold"] and dictionary_forms("ran")[:2] == ["ran", "run"]
+    assert "개최" in _all_forms("When was the contest held?")
+
+
+def test_an_english_word_is_also_searched_as_korean_text_spells_it() -> None:
+    """Korean text writes K-water inside Korean: its tokens are k and water, which the question's word must hold."""
+    assert set(tokenize("한국수자원공사(K-water) 사장")) & _forms("K-water") >= {"k", "water"}
+
+
+def test_policy_vocabulary_reaches_the_words_of_press_releases() -> None:
+    assert "보도자료" in _all_forms("Which department issued the press release?")
+    assert {"국토교통부", "국토부"} <= _all_forms("the transport ministry")
+    assert "시행령" in _all_forms("the enforcement decree") and "공모전" in _forms("contest")
+
+
+def test_a_noun_headword_kiwi_misreads_alone_keeps_its_noun_reading() -> None:
+    assert tokenize("댐") != ["댐"] and headword_tokens("댐") == ["댐"]  # alone, Kiwi reads the verb 대다
+    assert headword_tokens("단지") == ["단지"]  # alone, the adverb "merely", which is no search token
+    assert headword_tokens("밝히다") == ["밝히다"] and headword_tokens("자동차 부품") == ["자동차", "부품"]
+    assert "댐" in _forms("dam") and "단지" in _forms("complex")
+
+
+def test_the_word_list_puts_headwords_that_mean_only_the_gloss_first(tmp_path: Path) -> None:
+    lexicon = tmp_path / "ko_en.tsv"
+    lexicon.write_text("관개\tirrigation, water\n생수\twater\n길다\tto be long\n", encoding="utf-8")
+    table = build(lexicon)
+    assert table["water"] == ["생수", "관개"]  # 관개 comes first in the list, but means water only among others
+    assert table["long"] == ["길다"] and glosses("to be long") == ["long"]
 
 
 def _forms(word: str) -> set[str]:
