@@ -34,6 +34,7 @@ from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
 from assistant.enumeration import asks_for_several, enumeration_around
 from assistant.injection import can_be_evidence
+from assistant.narrowing import narrowed
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
 from assistant.tables import asked_cell, first_row
@@ -404,8 +405,9 @@ class ExtractiveAnswerer:
         """The phrase of the cited sentences most likely to answer `question`, as document offsets: the highest
         phrase probability times its sentence's evidence probability (chosen over the phrase probability alone on
         the KorQuAD fit and calibrate articles), widened to the whole enumeration it is an item of when the
-        question asks for several things; None when that phrase is not likely enough (an explanation: the
-        sentences are the answer)."""
+        question asks for several things, narrowed to a date's year or a name without its title when the question
+        asks for a year or a person (`assistant/narrowing.py`); None when that phrase is not likely enough (an
+        explanation: the sentences are the answer)."""
         model = self.model.short_answer
         found = []
         for sentence in cited:
@@ -419,6 +421,8 @@ class ExtractiveAnswerer:
             return None
         if asks_for_several(question) and (whole := enumeration_around(part, start, end)):
             start, end = whole  # one item of the list the question asks for: the whole list
+        elif narrow := narrowed(question, part[start:end]):
+            start, end = start + narrow[0], start + narrow[1]  # the year of a date, a name without its title
         return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=offset + start, end=offset + end)
 
     def _asked_part(self, question: str, sentence: ScoredSentence) -> tuple[int, str]:

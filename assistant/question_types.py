@@ -28,6 +28,13 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+# A question that asks for a year: 연도, 어느 해, or 해 as its last word or before 언제 (설립된 해는?; not 그 해에
+# 누가 …).
+YEAR_ASKED = _re(
+    r"(?:어느|몇)\s*(?:해|년도|연도)|(?<![가-힣])해(?=[는가를]?\s*(?:언제|\??\s*$))|연도|년도|\b(?:what|which) year\b"
+)
+
+
 # A number, Korean magnitudes included: 497억, 2천7백만, 8만 1219, 40여만, 3.5.
 _NUMBER = r"\d[\d,.]*\s*(?:여\s*)?(?:[십백천만억조]+\s*(?:\d[\d,.]*\s*)?(?:여\s*)?)*"
 _CURRENCY = r"원|달러|유로|파운드|엔|위안|프랑|마르크|루블|페소|리라|dollars?|euros?|pounds?|yen|yuan"
@@ -89,7 +96,7 @@ _NOUN_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("area", _re(r"면적|\bareas?\b|square met|how (?:large|big)")),
     ("people", _re(r"인구|인원|직원|\b(?:population|headcount)\b|how many (?:people|persons|employees|workers|jobs)")),
     ("quantity", _re(r"정량|수치|계량|\bquantitative\b|\bfigures?\b")),
-    ("date", _re(r"시기|시점|날짜|일자|연도|년도|\bwhen\b|what (?:year|month|date)|which (?:year|month)")),
+    ("date", _re(rf"시기|시점|날짜|일자|{YEAR_ASKED.pattern}|\bwhen\b|what (?:month|date)|which month")),
 )
 # Verbs of money right after 얼마 (얼마가 투자될, 얼마를 지급); before it they describe something else
 # (투자한 기업은 얼마나).

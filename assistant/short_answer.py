@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.numbers import values
+from assistant.question_types import YEAR_ASKED
 from index.formats.base import CELL_SEPARATOR
 from index.korean import Morpheme, morphemes
 from index.language import detect_language
@@ -41,7 +42,7 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"언제|몇\s*(?:년|월|일|세기)|연도|년도|시기|시점|날짜|일자|\bwhen\b|what (?:year|month|date)|which year"
+            rf"{YEAR_ASKED.pattern}|언제|몇\s*(?:년|월|일|세기)|시기|시점|날짜|일자|\bwhen\b|what (?:month|date)"
             r"|\bperiod\b|\bdate\b",
             re.I,
         ),

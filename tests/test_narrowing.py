@@ -1,0 +1,64 @@
+"""Short answers narrowed to what the question asks: a date's year, a person's name without the title."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.narrowing import narrowed
+from assistant.question_types import expected_answer_type
+from assistant.service import Assistant
+from assistant.short_answer import question_cues
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "part"),
+    [
+        ("협의회가 출범한 해는?", "2019년 3월 5일", "2019년"),
+        ("협의회가 출범한 해는 언제야?", "2019년 3월", "2019년"),
+        ("어느 해에 협의회가 출범했나?", "2019년 3월 5일", "2019년"),
+        ("협의회가 출범한 연도는?", "2019년 3월 5일", "2019년"),
+        ("In what year was the council launched?", "2019년 3월 5일", "2019년"),
+        ("협의회가 출범한 날짜는?", "2019년 3월 5일", None),  # the whole date is asked
+        ("그 해에 누가 의장이 되었나?", "2019년 3월 5일", None),  # 그 해 names the year; a person is asked
+        ("협의회 의장은 누구인가?", "김도현 의장", "김도현"),
+        ("협의를 제안한 인물은?", "박서준 울산시 경제부시장", None),  # 울산시 is a name too, not a title
+        ("협의를 제안한 사람은?", "최민호 경제 부시장", "최민호"),
+        ("Who chairs the council?", "이수진 위원장", "이수진"),
+        ("협의회 의장은 누구인가?", "찰리 크리스천 의장", None),  # not a Korean name: the title may be part of it
+        ("협의회 의장은 누구인가?", "구미시 관계자", None),  # a city, written like a three-syllable name
+        ("협의회 의장은 누구인가?", "김도현", None),  # nothing to leave out
+        ("직책의 이름은?", "김도현 의장", None),  # the title is asked, not the person
+    ],
+)
+def test_the_asked_part_of_a_phrase(question: str, phrase: str, part: str | None) -> None:
+    found = narrowed(question, phrase)
+    assert (phrase[found[0] : found[1]] if found else None) == part
+
+
+@pytest.mark.parametrize("question", ["협의회가 출범한 해는?", "어느 해에 출범했나?", "출범한 해는 언제인가?"])
+def test_a_question_about_the_year_asks_for_a_date(question: str) -> None:
+    """해 (year) as what is asked is a date question for the sentence filter and the short-answer cues alike."""
+    answer_type = expected_answer_type(question)
+    assert answer_type is not None and answer_type.name == "date"
+    assert question_cues(question).kind == "date"
+
+
+@pytest.mark.parametrize("question", ["그 해에 누가 우승했나?", "피해는 얼마인가?", "한 해 예산은?"])
+def test_other_uses_of_hae_do_not_ask_for_a_date(question: str) -> None:
+    answer_type = expected_answer_type(question)
+    assert answer_type is None or answer_type.name != "date"
+    assert question_cues(question).kind != "date"
+
+
+@pytest.mark.parametrize(
+    ("question", "short_answer"),
+    [("경북이 4차산업혁명 전략위원회를 출범한 해는?", "2017년"), ("경상북도 경제부지사는 누구야?", "하대성")],
+)
+def test_the_short_answer_is_the_asked_part_and_its_span_exact(
+    local_seed_assistant: Assistant, question: str, short_answer: str
+) -> None:
+    answer = local_seed_assistant.ask(question)
+    assert answer.grounded and answer.short_answer == short_answer
+    span = answer.short_answer_span
+    assert span is not None and span.doc_id == answer.citations[0].doc_id
+    assert local_seed_assistant.document(span.doc_id).text[span.start : span.end] == short_answer
