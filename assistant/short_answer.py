@@ -277,6 +277,8 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
                 words[-1].append(token)
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + MAX_WORDS) + 1):
+                if _cuts_a_quantity(words, i, j):
+                    continue
                 piece = tuple(m for word in words[i:j] for m in word)
                 start, end = piece[0].start, piece[-1].end
                 if (start, end) in seen or not sentence[start:end].strip(" ,·"):
@@ -318,6 +320,18 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
                     )
                 )
     return tuple(spans)
+
+
+_NUMBER_TAGS = frozenset({"SN", "NR"})
+
+
+def _cuts_a_quantity(words: list[list[Morpheme]], i: int, j: int) -> bool:
+    """True when words i..j-1 of a noun run cut a quantity written in several words: a number without the rest of
+    it or its unit (2만 of 2만 5000명, 49억300만 of 49억300만 원), or a unit or number without the number before it
+    (5000명 or 원 of the same)."""
+    before_number = i > 0 and words[i - 1][-1].tag in _NUMBER_TAGS and words[i][0].tag in _NUMBER_TAGS | {"NNB"}
+    after_number = j < len(words) and words[j - 1][-1].tag in _NUMBER_TAGS and words[j][0].tag in _NUMBER_TAGS | {"NNB"}
+    return before_number or after_number
 
 
 def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:

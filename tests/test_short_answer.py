@@ -33,6 +33,13 @@ def test_candidates_are_noun_phrases_and_their_word_runs() -> None:
     assert "제1기 경상북도 4차산업혁명 전략위원회" in texts
 
 
+def test_a_quantity_written_in_several_words_is_a_candidate_only_whole() -> None:
+    texts = _texts("일반 시민 2만 5000명에게 배정하고 매출은 49억300만 원이었다.")
+    assert {"2만 5000명", "49억300만 원"} <= texts
+    assert not {"2만", "5000명", "49억300만", "원"} & texts  # a number cut short, or a unit without its number
+    assert {"2008년", "2008년 2월 25일", "2월 25일"} <= _texts("2008년 2월 25일 취임했다.")  # a date's parts stay
+
+
 def test_question_cues_read_the_kind_particle_and_head_noun() -> None:
     cues = question_cues("도는 새 청사를 어떠한 자재로 지었는가?")
     assert cues.head_noun == "자재"
