@@ -28,10 +28,14 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# A question that asks for a year: 연도, 어느 해, or 해 as its last word or before 언제 (설립된 해는?; not 그 해에
-# 누가 …).
+# Syllables ending in ㄴ: the adnominal ending before a noun (설립된 해, 태어난 해, 많은 해).
+_FINAL_N = "".join(chr(0xAC00 + syllable * 28 + 4) for syllable in range(19 * 21))
+# A question that asks for a year: 연도, 어느 해 (not 어느 해외, 몇 해 동안), or 해 as the noun an adnominal clause ends
+# in, last or before 언제 (설립된 해는?; not 그 해에 누가 …, nor the verb of 누가 발표 해? or 안 해?).
 YEAR_ASKED = _re(
-    r"(?:어느|몇)\s*(?:해|년도|연도)|(?<![가-힣])해(?=[는가를]?\s*(?:언제|\??\s*$))|연도|년도|\b(?:what|which) year\b"
+    r"(?:어느|몇)\s*해(?=[는가를에도]?(?:[^가-힣]|$))(?!\s*(?:동안|간|마다))"
+    rf"|(?<=[{_FINAL_N}]\s)(?<![안못]\s)해(?=[는가를]?\s*(?:언제|[?？]?\s*$))"
+    r"|(?<!\d)(?:연도|년도)|\b(?:what|which) years?\b"
 )
 
 

@@ -329,9 +329,14 @@ def _cuts_a_quantity(words: list[list[Morpheme]], i: int, j: int) -> bool:
     """True when words i..j-1 of a noun run cut a quantity written in several words: a number without the rest of
     it or its unit (2만 of 2만 5000명, 49억300만 of 49억300만 원), or a unit or number without the number before it
     (5000명 or 원 of the same)."""
-    before_number = i > 0 and words[i - 1][-1].tag in _NUMBER_TAGS and words[i][0].tag in _NUMBER_TAGS | {"NNB"}
-    after_number = j < len(words) and words[j - 1][-1].tag in _NUMBER_TAGS and words[j][0].tag in _NUMBER_TAGS | {"NNB"}
+    before_number = i > 0 and _is_number(words[i - 1]) and words[i][0].tag in _NUMBER_TAGS | {"NNB"}
+    after_number = j < len(words) and _is_number(words[j - 1]) and words[j][0].tag in _NUMBER_TAGS | {"NNB"}
     return before_number or after_number
+
+
+def _is_number(word: list[Morpheme]) -> bool:
+    """A word that is a number only (2만, 49억300만; not 코로나19 or G20)."""
+    return all(m.tag in _NUMBER_TAGS for m in word)
 
 
 def answer_spans(sentence: str, cues: QuestionCues) -> list[Span]:

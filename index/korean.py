@@ -139,13 +139,15 @@ def tokenize(text: str) -> list[str]:
 
 def headword_tokens(word: str) -> list[str]:
     """The search tokens of a word list's Korean headword. A noun alone can be misread (댐 as the verb 대다, 단지 as
-    the adverb "merely"); a Hangul word not read back as itself is read again as a noun, with 의 after it, and
-    taken so when that reads it whole."""
+    the adverb "merely"); a Hangul word not read back as itself is read again with 의 after it, and taken so when
+    that reads it as one noun (a predicate such as 알려지다 keeps its own reading)."""
     tokens = tokenize(word)
     if word in tokens or not _HANGUL_WORD.fullmatch(word):
         return tokens
-    as_noun = tokenize(word + "의")
-    return as_noun if word in as_noun else tokens
+    as_noun = morphemes(word + "의")
+    if any(m.form == word and m.tag in ("NNG", "NNP") for m in as_noun):
+        return _search_tokens(as_noun)
+    return tokens
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:

@@ -24,6 +24,7 @@ LEXICON_PATH = DATA_DIR / "en_ko_lexicon.tsv"
 GLOSSARY_PATH = DATA_DIR / "policy_glossary.tsv"
 MAX_PHRASE_WORDS = 3
 _ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|\d[\d,.]*")
+_MID_SENTENCE_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!I\b)[A-Za-z][A-Za-z-]*")
 STOPWORDS = frozenset(
     {
         "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
@@ -94,8 +95,12 @@ def dictionary_forms(word: str) -> list[str]:
 
 
 def _lookup(word: str, table: dict[str, list[frozenset[str]]]) -> list[frozenset[str]] | None:
-    """The entry of a word or of its dictionary form (investments → investment, planned → plan); a hyphenated
-    word not listed whole: its parts' entries (pet-food → pet, food)."""
+    """The entry of a word or of its dictionary form (investments → investment, planned → plan), an irregular
+    past form's with its verb's (won: 원 and 이기다); a hyphenated word not listed whole: its parts' entries
+    (pet-food → pet, food)."""
+    if word in _IRREGULAR:
+        merged = [*table.get(word, []), *(_lookup(_IRREGULAR[word], table) or [])]
+        return list(dict.fromkeys(merged)) or None
     for form in dictionary_forms(word):
         if form in table:
             return table[form]
@@ -107,9 +112,11 @@ def english_word_forms(text: str, all_region_names: bool = False) -> list[frozen
     """Each content word (or known phrase) of an English text with its Korean search tokens; a region's
     canonical name (Daegu → 대구), or with `all_region_names` every Korean name of it (대구시, 대구광역시, …)."""
     table = english_to_korean()
-    written = _ENGLISH_WORD.findall(re.sub(r"'s\b", "", text))
+    text = re.sub(r"'s\b", "", text)
+    written = _ENGLISH_WORD.findall(text)
     words = [w.lower() for w in written]
-    any_capital = text != text.lower()
+    # A capital that only starts a sentence (or is "I") says nothing of how the asker writes names.
+    any_capital = any(match.group()[0].isupper() for match in _MID_SENTENCE_WORD.finditer(text))
     out: list[frozenset[str]] = []
     i = 0
     while i < len(words):

@@ -38,6 +38,7 @@ def test_a_quantity_written_in_several_words_is_a_candidate_only_whole() -> None
     assert {"2만 5000명", "49억300만 원"} <= texts
     assert not {"2만", "5000명", "49억300만", "원"} & texts  # a number cut short, or a unit without its number
     assert {"2008년", "2008년 2월 25일", "2월 25일"} <= _texts("2008년 2월 25일 취임했다.")  # a date's parts stay
+    assert {"코로나19", "2차 대유행"} <= _texts("코로나19 2차 대유행이 시작되었다.")  # a name ending in a number
 
 
 def test_question_cues_read_the_kind_particle_and_head_noun() -> None:

@@ -65,11 +65,13 @@ def test_only_a_capitalised_word_is_read_as_a_romanised_name() -> None:
     assert "봉화" in _all_forms("Where is the Bonghwa dam?")
     assert "봉화" not in _all_forms("Where is the bonghwa dam in Korea?")  # other words capitalised: English
     assert "봉화" in _all_forms("where is bonghwa dam")  # a question typed all in lower case
+    assert "봉화" in _all_forms("Where is bonghwa dam? It is new.")  # capitals only where sentences start
 
 
 def test_an_irregular_past_form_is_looked_up_as_its_verb() -> None:
     assert dictionary_forms("held")[:2] == ["held", "hold"] and dictionary_forms("ran")[:2] == ["ran", "run"]
     assert "개최" in _all_forms("When was the contest held?")
+    assert {"원", "이기다"} <= _forms("won")  # a word of its own (the currency) and a past form: both
 
 
 def test_an_english_word_is_also_searched_as_korean_text_spells_it() -> None:
@@ -87,6 +89,7 @@ def test_a_noun_headword_kiwi_misreads_alone_keeps_its_noun_reading() -> None:
     assert tokenize("댐") != ["댐"] and headword_tokens("댐") == ["댐"]  # alone, Kiwi reads the verb 대다
     assert headword_tokens("단지") == ["단지"]  # alone, the adverb "merely", which is no search token
     assert headword_tokens("밝히다") == ["밝히다"] and headword_tokens("자동차 부품") == ["자동차", "부품"]
+    assert headword_tokens("알려지다") == tokenize("알려지다")  # a predicate keeps its own reading
     assert "댐" in _forms("dam") and "단지" in _forms("complex")
 
 
