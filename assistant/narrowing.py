@@ -10,7 +10,7 @@ import re
 from assistant.question_types import YEAR_ASKED
 from index.korean import morphemes
 
-_WHO_QUESTION = re.compile(r"누구|누가|인물|사람|\bwho(?:m)?\b", re.I)
+_WHO_QUESTION = re.compile(r"누구|누가|인물|사람|\bwhom?\b", re.I)
 _YEAR_OF_DATE = re.compile(r"^((?:1[5-9]|20)\d{2}\s*년)\s*\d{1,2}\s*월")
 # The forty most common Korean surnames (most Korean people bear one); a three-syllable name begins with one. Places and
 # bodies written like a name (구미시, 민주당, 서울대) end in a syllable that names a unit or body.
@@ -34,5 +34,6 @@ def narrowed(question: str, phrase: str) -> tuple[int, int] | None:
 
 
 def _is_korean_name(word: str) -> bool:
+    """Three Hangul syllables, a common surname first, no unit or body last (김재원; not 구미시, 서울대)."""
     hangul = re.fullmatch(r"[가-힣]{3}", word) is not None
     return hangul and word[0] in _SURNAMES and word[-1] not in _BODY_ENDINGS

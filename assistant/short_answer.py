@@ -33,6 +33,7 @@ NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "XPN", "X
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "XR", "VV", "VA"})
 MAX_WORDS = 8
 _CELL_MARK = CELL_SEPARATOR.strip()
+_NUMBER_TAGS = frozenset({"SN", "NR"})  # digits and Korean number words (만, 억)
 # Quotation marks and title brackets, opening and closing (straight quotes are both).
 QUOTE_PAIRS = (("「", "」"), ("『", "』"), ("〈", "〉"), ("《", "》"), ("‘", "’"), ("“", "”"), ('"', '"'), ("'", "'"))
 _OPENING = "".join(opening for opening, _ in QUOTE_PAIRS)
@@ -293,7 +294,7 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
                 fixed = (
                     float(len(text.split())),
                     math.log1p(len(text)),
-                    float(any(m.tag in ("SN", "NR") for m in piece)),
+                    float(any(m.tag in _NUMBER_TAGS for m in piece)),
                     float(any(m.tag == "NNP" for m in piece)),
                     float(sentence[start - 1 : start] in _OPENING and sentence[end : end + 1] in _CLOSING),
                     float(i == 0 and j == len(words)),
@@ -320,9 +321,6 @@ def _sentence_spans(sentence: str) -> tuple[Span, ...]:
                     )
                 )
     return tuple(spans)
-
-
-_NUMBER_TAGS = frozenset({"SN", "NR"})
 
 
 def _cuts_a_quantity(words: list[list[Morpheme]], i: int, j: int) -> bool:

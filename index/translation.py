@@ -95,15 +95,17 @@ def dictionary_forms(word: str) -> list[str]:
 
 
 def _lookup(word: str, table: dict[str, list[frozenset[str]]]) -> list[frozenset[str]] | None:
-    """The entry of a word or of its dictionary form (investments → investment, planned → plan), an irregular
-    past form's with its verb's (won: 원 and 이기다); a hyphenated word not listed whole: its parts' entries
-    (pet-food → pet, food)."""
-    if word in _IRREGULAR:
-        merged = [*table.get(word, []), *(_lookup(_IRREGULAR[word], table) or [])]
-        return list(dict.fromkeys(merged)) or None
+    """The entry of a word or of its dictionary form (investments → investment, planned → plan, held → hold); an
+    irregular past form listed itself, with its verb's (won: 원 and 이기다); a hyphenated word not listed whole: its
+    parts' entries (pet-food → pet, food)."""
+    found: list[frozenset[str]] = []
     for form in dictionary_forms(word):
         if form in table:
-            return table[form]
+            found += table[form]
+            if form != word or word not in _IRREGULAR:  # an irregular form listed itself goes on to its verb
+                break
+    if found:
+        return list(dict.fromkeys(found))
     parts = [entry for part in word.split("-") if part and (entry := _lookup(part, table))] if "-" in word else []
     return [alternative for entry in parts for alternative in entry] or None
 
