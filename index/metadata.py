@@ -15,6 +15,9 @@ _DATE_LINE = re.compile(r"기사입력|입력|승인|등록|발행|수정|[Pp]ub
 _REPORTER = re.compile(r"(?:^|[\s=•|])([가-힣]{2,4})\s*기자(?:\s|$|\||\])")
 _COLUMNIST = re.compile(r"^([가-힣]{2,4})\s*<\s*([^<>]{2,40}?)\s*>$")
 _TITLE_TAG = re.compile(r"^\[([^\]]{1,40})\]\s*")
+MAX_TITLE_CHARS = 200  # headlines are one short line; a longer first line is a paragraph
+_FULL_STOP = re.compile(r"(?<![.])[.。]$")  # one, not an ellipsis
+_LETTER_WORD = re.compile(r"(?<!\S)[^\W\d_]")  # a word that starts with a letter
 _SPACED_NAME = re.compile(r"^((?:[가-힣]\s){1,3}[가-힣])\s+\S")
 _OUTLETS = (
     re.compile(r"【\s*([^】\s]+)[^】]*】"),
@@ -74,8 +77,12 @@ def _outlet(lines: list[str]) -> str | None:
 
 
 def read_title(cleaned: str) -> tuple[str, str | None]:
-    """The title a cleaned text opens with, and the [tag] before it (a byline, a section) if any: its first line."""
+    """The title a cleaned text opens with, and the [tag] before it (a byline, a section) if any: its first line,
+    unless that line is body text (longer than MAX_TITLE_CHARS, or words ending in a full stop like a sentence:
+    도입한다고 밝혔다. / by 2026.; not a date's 2018. 9. 4. nor an ellipsis), which gives no title."""
     first = cleaned.split("\n", 1)[0].strip()
+    if len(first) > MAX_TITLE_CHARS or (_FULL_STOP.search(first) and len(_LETTER_WORD.findall(first)) >= 2):
+        return "", None
     tag = _TITLE_TAG.match(first)
     if tag and first[tag.end() :].strip():
         return first[tag.end() :].strip(), tag.group(1)

@@ -154,6 +154,23 @@ def test_title_is_the_first_cleaned_line_without_its_tag_and_the_fallback_when_e
     assert _meta("광고\n-\n공유").title == "fallback"
 
 
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "울산시는 2026년까지 수소 버스 300대를 도입한다고 28일 밝혔다.",  # a sentence, however short
+        "Ulsan will bring in 300 hydrogen buses by 2026.",
+        "울산시 수소 버스 확대 계획 " * 15,  # a paragraph-long line (240 characters)
+    ],
+)
+def test_a_first_line_of_body_text_is_no_title(first_line: str) -> None:
+    assert _meta(f"{first_line}\n시는 충전소 10곳도 새로 짓는다.").title == "fallback"
+
+
+@pytest.mark.parametrize("title", ["수소 버스 300대 도입…충전소도 확대", "2018. 9. 4.(화) 보도자료", "Ulsan's plan"])
+def test_a_headline_stays_the_title(title: str) -> None:
+    assert _meta(f"{title}\n울산시는 수소 버스 300대를 도입한다.").title == title
+
+
 def test_language_of_an_english_page_is_en() -> None:
     meta = _meta(
         "Gyeongbuk fosters the new electronics industry\n"

@@ -124,6 +124,23 @@ def test_the_headline_line_is_no_evidence(title: str | None, sentence: str, head
     assert is_headline(document, sentence) is headline
 
 
+def test_a_text_that_opens_with_its_body_is_evidence_from_the_first_line(seed_copy: Settings) -> None:
+    folder = seed_copy.data_dir.parent / "upload"
+    folder.mkdir()
+    (folder / "ulsan_buses.txt").write_text(
+        "울산시는 2026년까지 수소 버스 300대를 도입한다고 28일 밝혔다. 시는 이를 위해 국비 120억 원을 확보했다.\n"
+        "시는 충전소 10곳도 새로 짓는다.\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant(seed_copy)
+    assistant.ingest([folder], progress=False)
+    (document,) = [d for d in assistant.index.documents.values() if d.source == "ulsan_buses.txt"]
+    assert document.title == "ulsan_buses"  # no headline: the file's name
+    answer = assistant.ask("울산시는 2026년까지 수소 버스를 몇 대 도입하나요?")
+    assert answer.grounded and answer.citations[0].source == "ulsan_buses.txt"
+    assert "300대" in answer.citations[0].quote
+
+
 def test_poisoned_upload_keeps_the_index_usable(poisoned: Assistant, tmp_path: Path) -> None:
     assert len(poisoned.index.documents) == 6
     assert poisoned.search("울산 충전소", k=3)[0].document.source == "ulsan_poison.txt"
