@@ -37,7 +37,18 @@ def test_the_asked_part_of_a_phrase(question: str, phrase: str, part: str | None
     assert (phrase[found[0] : found[1]] if found else None) == part
 
 
-@pytest.mark.parametrize("question", ["협의회가 출범한 해는?", "어느 해에 출범했나?", "출범한 해는 언제인가?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "협의회가 출범한 해는?",
+        "어느 해에 출범했나?",
+        "출범한 해는 언제인가?",
+        "협의회가 출범한 해는요?",
+        "어느 해요?",
+        "어느 해부터 시행되었나?",
+        "그건 어느 해였나?",
+    ],
+)
 def test_a_question_about_the_year_asks_for_a_date(question: str) -> None:
     """해 (year) as what is asked is a date question for the sentence filter and the short-answer cues alike."""
     answer_type = expected_answer_type(question)
@@ -60,6 +71,8 @@ def test_a_question_about_the_year_asks_for_a_date(question: str) -> None:
 )
 def test_other_uses_of_hae_do_not_ask_for_a_date(question: str) -> None:
     assert question_cues(question).kind != "date"
+    answer_type = expected_answer_type(question)
+    assert answer_type is None or answer_type.name != "date"
     assert narrowed(question, "2019년 3월 5일") is None
 
 
