@@ -4,8 +4,8 @@ is planned?"): the sentences the conversation has already cited, which such a qu
 The rules are grammatical, not fitted: 다음 not before a noun (그다음으로, 다음은; not 다음 달, 다음 단계), 다른 not
 in a comparison (다른 지역은?; not 다른 사업과 어떻게 달라요?), 나머지, 외 and 이외, 밖 after a demonstrative (그 밖에),
 또, 더 before 있다 (더 있나요?), 말고 after a pronoun (그거 말고), 추가로; in English another, other(s) (not each other,
-one another), else, next, besides, rest, additional, in addition, none of them capitalised inside the question (the
-Next Generation Center is a name).
+one another), else, next, besides, the rest (not a rest area), additional, in addition, none of them capitalised
+inside the question (the Next Generation Center is a name).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ _DEMONSTRATIVES = {"그", "이"}
 _NOUNS = {"NNG", "NNP", "NNB", "SL", "SH"}
 _COMPARED_WITH = {"과", "와", "보다"}
 _ENGLISH_CUES = re.compile(
-    r"\b(?<!each )(?<!one )(?:another|other|others)\b|\b(?:else|next|besides|rest|additional|in addition)\b",
+    r"\b(?<!each )(?<!one )(?:another|other|others)\b|\b(?:else|next|besides|additional|in addition)\b"
+    r"|\brest\b(?=\s+of\b|\s*[?.!,]|\s*$)",  # the rest (of them)?; not a rest area
     re.IGNORECASE,
 )
 

@@ -144,6 +144,9 @@ def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, 
         ("다음 단계 예산은?", False),  # 다음 before a noun: the next stage is asked about, not another answer
         ("이 사업은 다른 사업과 어떻게 달라요?", False),  # compared with another, not asking for one
         ("Where is the Next Generation Center?", False),  # a name
+        ("What about the rest?", True),
+        ("What happens to the rest of the budget?", True),
+        ("Where is the new highway rest area?", False),  # a rest area, not "the rest"
     ],
 )
 def test_questions_asking_for_another_one_are_recognised(question: str, another: bool) -> None:
