@@ -32,9 +32,8 @@ from assistant.answer_model import (
 )
 from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
-from assistant.enumeration import asks_for_several, enumeration_around
 from assistant.injection import can_be_evidence
-from assistant.narrowing import narrowed
+from assistant.narrowing import shown_extent
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
 from assistant.short_answer import answer_likeness, best_span, character_bigrams, question_cues
 from assistant.tables import asked_cell, first_row
@@ -419,10 +418,7 @@ class ExtractiveAnswerer:
         (start, end, probability), sentence, offset, part = max(found, key=lambda f: f[0][2] * f[1].score)
         if probability < self.model.short_answer_cutoff:
             return None
-        if asks_for_several(question) and (whole := enumeration_around(part, start, end)):
-            start, end = whole  # one item of the list the question asks for: the whole list
-        elif narrow := narrowed(question, part[start:end]):
-            start, end = start + narrow[0], start + narrow[1]  # the year of a date, a name without its title
+        start, end = shown_extent(question, part, start, end)
         return ShortAnswerSpan(doc_id=sentence.document.doc_id, start=offset + start, end=offset + end)
 
     def _asked_part(self, question: str, sentence: ScoredSentence) -> tuple[int, str]:

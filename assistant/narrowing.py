@@ -1,12 +1,13 @@
 """Short answers narrowed to what the question asks: the year of a date for a year question (어느 해, 연도, what
 year), a person's name without the title after it for a who-question (김재원 간사 → 김재원; a Korean name: three
 syllables, a common surname first). The rules are grammatical, not fitted; they were measured on the KorQuAD fit
-and calibrate articles."""
+and calibrate articles. `shown_extent` is what a short answer shows: this, or the whole list (`enumeration.py`)."""
 
 from __future__ import annotations
 
 import re
 
+from assistant.enumeration import asks_for_several, enumeration_around
 from assistant.question_types import YEAR_ASKED
 from index.korean import morphemes
 
@@ -16,6 +17,16 @@ _YEAR_OF_DATE = re.compile(r"^((?:1[5-9]|20)\d{2}\s*년)\s*\d{1,2}\s*월")
 # bodies written like a name (구미시, 민주당, 서울대) end in a syllable that names a unit or body.
 _SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송전홍유류고문양손배백허남심노하곽성차주우구민진나지")
 _BODY_ENDINGS = frozenset("시군구도당대차청처회단")
+
+
+def shown_extent(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """What is shown as the short answer for the phrase `sentence[start:end]`: the whole enumeration it is an item
+    of when the question asks for several things, else the part of it `narrowed` finds, else the phrase."""
+    if asks_for_several(question) and (whole := enumeration_around(sentence, start, end)):
+        return whole
+    if narrow := narrowed(question, sentence[start:end]):
+        return start + narrow[0], start + narrow[1]
+    return start, end
 
 
 def narrowed(question: str, phrase: str) -> tuple[int, int] | None:

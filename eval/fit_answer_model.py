@@ -38,6 +38,7 @@ from tqdm import tqdm
 from assistant import short_answer
 from assistant.answer import ExtractiveAnswerer
 from assistant.answer_model import FEATURES, MODEL_PATH, AnswerModel, LogisticModel
+from assistant.narrowing import shown_extent
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.tree_model import TreeEnsemble
@@ -186,11 +187,14 @@ def split_counts(trees: TreeEnsemble) -> dict[str, int]:
 
 
 def short_answer_scores(model: TreeEnsemble, items: list[QAItem]) -> list[tuple[float, float, float]]:
-    """Per item: the best phrase's probability, exact match and character F1 (from the gold sentence)."""
+    """Per item: the best phrase's probability, exact match and character F1 (from the gold sentence) of what the
+    assistant shows for it (widened to a list, narrowed to a year or a name: `narrowing.shown_extent`)."""
     scores = []
     for item in items:
-        span = short_answer.best_span(item.final_question, item.evidence or "", model)
-        predicted = (item.evidence or "")[span[0] : span[1]] if span else ""
+        sentence = item.evidence or ""
+        span = short_answer.best_span(item.final_question, sentence, model)
+        shown = shown_extent(item.final_question, sentence, span[0], span[1]) if span else None
+        predicted = sentence[shown[0] : shown[1]] if shown else ""
         probability = span[2] if span else 0.0
         scores.append((probability, *short_answer_match(predicted, item.answer)))
     return scores
