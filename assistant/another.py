@@ -23,7 +23,7 @@ _NOUNS = {"NNG", "NNP", "NNB", "SL", "SH"}
 _COMPARED_WITH = {"과", "와", "보다"}
 _ENGLISH_CUES = re.compile(
     r"\b(?<!each )(?<!one )(?:another|other|others)\b|\b(?:else|next|besides|additional|in addition)\b"
-    r"|\brest\b(?=\s+of\b|\s*[?.!,]|\s*$)",  # the rest (of them)?; not a rest area
+    r"|\bthe\s+rest\b(?=\s+of\b|\s*(?:[^\w\s]|$))",  # the rest (of them)?; not a rest area, nor to rest
     re.IGNORECASE,
 )
 

@@ -31,11 +31,13 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 # Syllables ending in ㄴ: the adnominal ending before a noun (설립된 해, 태어난 해, 많은 해).
 _FINAL_N = "".join(chr(0xAC00 + syllable * 28 + 4) for syllable in range(19 * 21))
-# A question that asks for a year: 연도, 어느 해 (not 어느 해외, 몇 해 동안), or 해 as the noun an adnominal clause ends
-# in, last or before 언제 (설립된 해는?, 해는요?; not 그 해에 누가 …, nor the verb of 누가 발표 해? or 안 해?).
+# A question that asks for a year: 연도; 어느 해 (어느 해부터, 어느 해였나, 어느 해요?; not 어느 해외); 몇 해 (not
+# 몇 해 동안); or 해 as the noun an adnominal clause ends in, last or before 언제 (설립된 해는?, 해는요?; not 그 해에
+# 누가 …, nor the verb of 누가 발표 해?, 안 해? or 주말에는 해요?).
 YEAR_ASKED = _re(
-    r"(?:어느|몇)\s*해(?=(?:[는가를에도의]|부터|까지)?요?(?:[^가-힣]|$)|였|이었|인가|일까)(?!\s*(?:동안|간|마다))"
-    rf"|(?<=[{_FINAL_N}]\s)(?<![안못]\s)해(?=[는가를]?요?\s*(?:언제|[?？]?\s*$))"
+    r"어느\s*해(?=(?:[는가를에도의]|부터|까지)?요?(?:[^가-힣]|$)|였|이었|인가|일까|부터|까지)"
+    r"|몇\s*해(?=[는가를에도]?(?:[^가-힣]|$))(?!\s*(?:동안|간|마다))"
+    rf"|(?<=[{_FINAL_N}]\s)(?<![안못]\s)해(?=(?:[는가를]요?)?\s*(?:언제|[?？]?\s*$))"
     r"|(?<!\d)(?:연도|년도)|\b(?:what|which) years?\b"
 )
 
@@ -145,7 +147,7 @@ def _korean_kind(question: str) -> str | None:
     if word == "얼마" or (word == "어느" and after.startswith("정도")):
         return _amount_kind(before, after.removeprefix("정도").lstrip())
     if word == "어느":
-        return "date" if _year_noun_follows(question, asked.end()) or re.match(r"연도|년도|시기|때", after) else None
+        return "date" if re.match(r"연도|년도|시기|때", after) or _year_noun_follows(question, asked.end()) else None
     return None  # 누구, 어디, 무엇...: a name, a place or a thing
 
 

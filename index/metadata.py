@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from index.cleaning import normalise_line
+from index.korean import morphemes
 from index.language import detect_language
 from index.regions import find_regions, with_parents
 
@@ -16,8 +17,9 @@ _REPORTER = re.compile(r"(?:^|[\s=•|])([가-힣]{2,4})\s*기자(?:\s|$|\||\])"
 _COLUMNIST = re.compile(r"^([가-힣]{2,4})\s*<\s*([^<>]{2,40}?)\s*>$")
 _TITLE_TAG = re.compile(r"^\[([^\]]{1,40})\]\s*")
 MAX_TITLE_CHARS = 200  # headlines are one short line; a longer first line is a paragraph
-_FULL_STOP = re.compile(r"(?<![.])[.。]$")  # one, not an ellipsis
-_LETTER_WORD = re.compile(r"(?<!\S)[^\W\d_]")  # a word that starts with a letter
+_FULL_STOP = re.compile(r"(?<![.…])[.。．]$")  # one, not an ellipsis
+# Six words or more, the last a lower-case word or a number: ... by 2026. (not Hyundai Motor Co. nor Sept. 4, 2018.)
+_ENGLISH_SENTENCE = re.compile(r"(?:\S+\s+){5,}(?:[a-z][\w'-]*|\d+)[.．]$")
 _SPACED_NAME = re.compile(r"^((?:[가-힣]\s){1,3}[가-힣])\s+\S")
 _OUTLETS = (
     re.compile(r"【\s*([^】\s]+)[^】]*】"),
@@ -78,15 +80,27 @@ def _outlet(lines: list[str]) -> str | None:
 
 def read_title(cleaned: str) -> tuple[str, str | None]:
     """The title a cleaned text opens with, and the [tag] before it (a byline, a section) if any: its first line,
-    unless that line is body text (longer than MAX_TITLE_CHARS, or words ending in a full stop like a sentence:
-    도입한다고 밝혔다. / by 2026.; not a date's 2018. 9. 4. nor an ellipsis), which gives no title."""
+    or no title ("") when the rest of that line is body text (`is_body_text`)."""
     first = cleaned.split("\n", 1)[0].strip()
-    if len(first) > MAX_TITLE_CHARS or (_FULL_STOP.search(first) and len(_LETTER_WORD.findall(first)) >= 2):
-        return "", None
     tag = _TITLE_TAG.match(first)
-    if tag and first[tag.end() :].strip():
-        return first[tag.end() :].strip(), tag.group(1)
-    return first, None
+    rest = first[tag.end() :].strip() if tag else ""
+    title, tag_text = (rest, tag.group(1)) if tag and rest else (first, None)
+    return ("", tag_text) if is_body_text(title) else (title, tag_text)
+
+
+def is_body_text(line: str) -> bool:
+    """True when a first line is text rather than a headline: longer than MAX_TITLE_CHARS, or a sentence with its
+    full stop. In Korean that is a sentence-final ending before the stop (도입한다고 밝혔다.; not 300대 도입.); in
+    other text, six words or more ending in a lower-case word or a number (... by 2026.; not Hyundai Motor Co.).
+    A date (2018. 9. 4.) or an ellipsis does not end a sentence."""
+    if len(line) > MAX_TITLE_CHARS:
+        return True
+    if not _FULL_STOP.search(line):
+        return False
+    if re.search("[가-힣]", line):
+        tail = morphemes(line)[-2:]
+        return len(tail) == 2 and tail[0].tag == "EF"
+    return bool(_ENGLISH_SENTENCE.search(line))
 
 
 def extract_metadata(raw: str, cleaned: str, fallback_title: str) -> DocumentMetadata:

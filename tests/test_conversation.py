@@ -147,6 +147,8 @@ def test_two_turn_conversation_answers_the_follow_up(seed_assistant: Assistant, 
         ("What about the rest?", True),
         ("What happens to the rest of the budget?", True),
         ("Where is the new highway rest area?", False),  # a rest area, not "the rest"
+        ("Where can drivers rest?", False),
+        ("What about the rest—any?", True),
     ],
 )
 def test_questions_asking_for_another_one_are_recognised(question: str, another: bool) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.cleaning import clean_text
-from index.metadata import DocumentMetadata, extract_metadata
+from index.metadata import MAX_TITLE_CHARS, DocumentMetadata, extract_metadata
 from index.regions import find_regions, with_parents
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -160,15 +160,35 @@ def test_title_is_the_first_cleaned_line_without_its_tag_and_the_fallback_when_e
         "울산시는 2026년까지 수소 버스 300대를 도입한다고 28일 밝혔다.",  # a sentence, however short
         "Ulsan will bring in 300 hydrogen buses by 2026.",
         "울산시 수소 버스 확대 계획 " * 15,  # a paragraph-long line (240 characters)
+        "가" * (MAX_TITLE_CHARS + 1),
     ],
 )
 def test_a_first_line_of_body_text_is_no_title(first_line: str) -> None:
     assert _meta(f"{first_line}\n시는 충전소 10곳도 새로 짓는다.").title == "fallback"
 
 
-@pytest.mark.parametrize("title", ["수소 버스 300대 도입…충전소도 확대", "2018. 9. 4.(화) 보도자료", "Ulsan's plan"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "수소 버스 300대 도입…충전소도 확대",
+        "정부, 수소버스 300대 도입.",  # a noun before the stop: a headline
+        "Ⅰ. 사업 개요.",
+        "배포 일시 2018. 9. 4.",  # a date
+        "수소 버스 확대….",
+        "2018. 9. 4.(화) 보도자료",
+        "Ulsan's plan",
+        "Hyundai invests in Ulsan, says Hyundai Motor Co.",  # an abbreviation
+        "Published Sept. 4, 2018.",
+        "가" * MAX_TITLE_CHARS,
+    ],
+)
 def test_a_headline_stays_the_title(title: str) -> None:
     assert _meta(f"{title}\n울산시는 수소 버스 300대를 도입한다.").title == title
+
+
+def test_a_byline_tag_before_body_text_still_names_the_author() -> None:
+    meta = _meta("[조 영 태 기자] 울산시는 수소 버스를 도입한다고 28일 밝혔다.\n시는 충전소도 짓는다.")
+    assert meta.title == "fallback" and meta.author == "조영태"
 
 
 def test_language_of_an_english_page_is_en() -> None:

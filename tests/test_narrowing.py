@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.narrowing import narrowed
+from assistant.narrowing import narrowed, shown_extent
 from assistant.question_types import expected_answer_type
 from assistant.service import Assistant
 from assistant.short_answer import question_cues
@@ -47,6 +47,7 @@ def test_the_asked_part_of_a_phrase(question: str, phrase: str, part: str | None
         "어느 해요?",
         "어느 해부터 시행되었나?",
         "그건 어느 해였나?",
+        "어느 해까지인가요?",
     ],
 )
 def test_a_question_about_the_year_asks_for_a_date(question: str) -> None:
@@ -67,6 +68,8 @@ def test_a_question_about_the_year_asks_for_a_date(question: str) -> None:
         "공부 안 해?",
         "몇 해 동안 운영되었나?",  # a duration
         "어느 해외 기업이 투자했나?",  # 해외, not 해
+        "주말에는 해요?",  # the polite verb 해요 after a topic particle
+        "그 사업은 지금은 해요?",
     ],
 )
 def test_other_uses_of_hae_do_not_ask_for_a_date(question: str) -> None:
@@ -88,3 +91,22 @@ def test_the_short_answer_is_the_asked_part_and_its_span_exact(
     span = answer.short_answer_span
     assert span is not None and span.doc_id == answer.citations[0].doc_id
     assert local_seed_assistant.document(span.doc_id).text[span.start : span.end] == short_answer
+
+
+_LIST = "양 시는 스마트 교통, 자가망, 시민 서비스 등을 함께 추진한다."
+_DATE = "협의회는 2008년 2월 25일 출범했다."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "phrase", "shown"),
+    [
+        ("공동 사업에는 어떤 것들이 있나요?", _LIST, "자가망", "스마트 교통, 자가망, 시민 서비스"),  # the whole list
+        ("자가망을 추진하는 곳은?", _LIST, "자가망", "자가망"),  # one thing asked: the phrase
+        ("협의회가 출범한 해는?", _DATE, "2008년 2월 25일", "2008년"),  # a year asked: the date's year
+        ("협의회는 언제 출범했나?", _DATE, "2008년 2월 25일", "2008년 2월 25일"),
+    ],
+)
+def test_what_a_short_answer_shows(question: str, sentence: str, phrase: str, shown: str) -> None:
+    start = sentence.index(phrase)
+    extent = shown_extent(question, sentence, start, start + len(phrase))
+    assert sentence[extent[0] : extent[1]] == shown
