@@ -20,15 +20,22 @@ MAX_WORDS = 3
 MAX_ALTERNATIVES = 8
 _HANGUL_WORD = re.compile(r"^[가-힣]{2,8}$")
 _LEADING = re.compile(r"^(?:to be|to|a|an|the)\s+")
+# A usage label: a preposition, perhaps "the" and one lower-case word, then a name (In Joseon Korea, in dynastic Korea).
+_USAGE_LABEL = re.compile(
+    r"(?:in|of|at|from|for|by|on|with)\s+(?:the\s+)?(?-i:(?:[a-z]+\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)", re.IGNORECASE
+)
 
 
 def glosses(english: str) -> list[str]:
     """The short glosses of a definition: parentheses dropped, split at ; and , with leading articles (and the
-    "to be" of an adjective: 길다 "to be long") gone."""
-    english = re.sub(r"\([^)]*\)", "", english.lower())
+    "to be" of an adjective: 길다 "to be long") gone, and no usage label (a preposition before a name: 진실게임 "in
+    Korea", which would make "in Korea" a phrase of its own and hide Korea's 한국)."""
+    english = re.sub(r"\([^)]*\)", "", english)
     out = []
     for part in re.split(r"[;,]", english):
-        part = _LEADING.sub("", part.strip())
+        if _USAGE_LABEL.fullmatch(part.strip()):
+            continue
+        part = _LEADING.sub("", part.strip().lower())
         if part and len(part.split()) <= MAX_WORDS and re.fullmatch(r"[a-z][a-z' -]*", part):
             out.append(part)
     return out

@@ -101,6 +101,13 @@ def test_the_word_list_puts_headwords_that_mean_only_the_gloss_first(tmp_path: P
     assert table["long"] == ["길다"] and glosses("to be long") == ["long"]
 
 
+def test_a_usage_label_is_no_gloss() -> None:
+    assert glosses("In Joseon Korea") == glosses("in dynastic Korea") == glosses("in Korea") == []
+    assert glosses("in fact; truth") == ["in fact", "truth"]
+    forms = english_word_forms("What is the unemployment rate in Korea?")[-1]
+    assert "대한민국" in forms and "진실게임" not in forms  # Korea itself, not a word labelled "in Korea"
+
+
 def _forms(word: str) -> set[str]:
     (forms,) = english_word_forms(word)
     return set(forms)
