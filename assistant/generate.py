@@ -36,7 +36,7 @@ from assistant.answer import NOT_FOUND, Answer, AnswerEvent, ExtractiveAnswerer,
 from assistant.claims import ClaimCheck
 from assistant.condense import condense, key_terms
 from assistant.conversation import Turn
-from assistant.guardrail import GuardResult, Source, check_with_settings
+from assistant.guardrail import GuardResult, Source, check_with_settings, without_repeats
 from assistant.llm import chat_model, describe_error, model_name
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -243,8 +243,9 @@ class LLMGenerator:
         query: str,
         shown: frozenset[CitedSpan] = frozenset(),
     ) -> Answer:
-        """The model's answer as far as it passes the citation check, or the extractive one (with why) when too
-        little passes, or when it only repeats the `shown` sentences a question asking for another one left out."""
+        """The model's answer as far as it passes the citation check and says something new (its sentences that only
+        repeat the `shown` ones a question asking for another one left out are dropped), or the extractive one (with
+        why) when too little passes or nothing new is left."""
         s = self.settings
         result = check_with_settings(draft.text, sources, self.answerer, s)
         self.last_check = result
@@ -262,6 +263,9 @@ class LLMGenerator:
             answer = self._fallback(extractive, warning)
             answer.warnings = [*notes, *answer.warnings]
             return answer
+        if shown:
+            result = without_repeats(result, lambda on: was_shown(on.source.document.doc_id, on.start, on.end, shown))
+            self.last_check = result
         warnings = [*notes, *self._drop_warnings(result)]
         return Answer(
             answer=result.text,

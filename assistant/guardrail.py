@@ -161,6 +161,16 @@ class GuardResult:
 
 
 REFUSAL = "says the documents do not contain the answer"
+REPEATED = "repeats a sentence cited before"
+
+
+def without_repeats(result: GuardResult, repeated: Callable[[Support], bool]) -> GuardResult:
+    """The result with each kept sentence whose supporting source sentences are all `repeated` dropped (a question
+    asking for another one does not want them again); the rest renumbered."""
+    for check in result.checks:
+        if check.kept and check.support and all(repeated(support) for support in check.support):
+            check.reason = REPEATED
+    return _assemble(result.checks)
 
 
 def split_sentences(text: str) -> list[GeneratedSentence]:

@@ -398,6 +398,13 @@ def test_a_model_answer_repeating_only_sentences_cited_before_is_not_used(
     shown = frozenset({(cited.doc_id, cited.start, cited.end)})
     repeated = generator._checked(draft, sources, extractive, "ko", question, shown)
     assert repeated.generator == "extractive" and "cited before" in repeated.warnings[-1]
+    other = assistant.answerer.answer("디지털 오픈랩 사업비는 얼마인가요?").citations[0]
+    sources.append(Source(2, assistant.document(other.doc_id), other.start, other.end))
+    both = Draft(text=f"{cited.quote} [1] {other.quote} [2]")
+    mixed = generator._checked(both, sources, extractive, "ko", question, shown)
+    assert mixed.generator == generator.name  # something new: the model's answer, without the repeated sentence
+    assert [(c.doc_id, c.start) for c in mixed.citations] == [(other.doc_id, other.start)]
+    assert cited.quote not in mixed.answer and any("repeats a sentence cited before" in w for w in mixed.warnings)
 
 
 def test_missing_llama_extra_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
