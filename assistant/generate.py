@@ -243,29 +243,29 @@ class LLMGenerator:
         query: str,
         shown: frozenset[CitedSpan] = frozenset(),
     ) -> Answer:
-        """The model's answer as far as it passes the citation check and says something new (its sentences that only
-        repeat the `shown` ones a question asking for another one left out are dropped), or the extractive one (with
-        why) when too little passes or nothing new is left."""
+        """The model's answer as far as it passes the citation check and says something new, or the extractive one
+        (with why) when too little passes or nothing new is left. Its sentences that only repeat the `shown` ones (a
+        question asking for another one left them out) are dropped after the check, and do not count as failing it."""
         s = self.settings
         result = check_with_settings(draft.text, sources, self.answerer, s)
         self.last_check = result
         notes = [f"The model's answer was cut short ({draft.problem})."] if draft.problem else []
-        for check in result.dropped:
-            logger.info("guardrail dropped %r: %s", check.sentence.text, check.reason)
         why = None
         if not result.enough(s.guard_min_kept):
             refused = "the model said the sources do not contain the answer"
             why = refused if result.refused else f"{result.kept} of {result.total} sentences passed the citation check"
         elif shown and all(was_shown(c.doc_id, c.start, c.end, shown) for c in result.citations):
             why = "it only repeats sentences cited before"
+        if not why and shown:
+            result = without_repeats(result, lambda on: was_shown(on.source.document.doc_id, on.start, on.end, shown))
+            self.last_check = result
+        for check in result.dropped:
+            logger.info("guardrail dropped %r: %s", check.sentence.text, check.reason)
         if why:
             warning = f"The model's answer was not used ({why}); this is the extractive answer."
             answer = self._fallback(extractive, warning)
             answer.warnings = [*notes, *answer.warnings]
             return answer
-        if shown:
-            result = without_repeats(result, lambda on: was_shown(on.source.document.doc_id, on.start, on.end, shown))
-            self.last_check = result
         warnings = [*notes, *self._drop_warnings(result)]
         return Answer(
             answer=result.text,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
@@ -165,12 +165,14 @@ REPEATED = "repeats a sentence cited before"
 
 
 def without_repeats(result: GuardResult, repeated: Callable[[Support], bool]) -> GuardResult:
-    """The result with each kept sentence whose supporting source sentences are all `repeated` dropped (a question
-    asking for another one does not want them again); the rest renumbered."""
-    for check in result.checks:
-        if check.kept and check.support and all(repeated(support) for support in check.support):
-            check.reason = REPEATED
-    return _assemble(result.checks)
+    """A copy of the result with each kept sentence whose supporting source sentences are all `repeated` dropped (a
+    question asking for another one does not want them again), the rest renumbered. Every kept sentence has support
+    (`check_answer`)."""
+    checks = [
+        replace(check, reason=REPEATED) if check.kept and all(map(repeated, check.support)) else check
+        for check in result.checks
+    ]
+    return _assemble(checks)
 
 
 def split_sentences(text: str) -> list[GeneratedSentence]:

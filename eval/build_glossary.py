@@ -20,7 +20,8 @@ MAX_WORDS = 3
 MAX_ALTERNATIVES = 8
 _HANGUL_WORD = re.compile(r"^[가-힣]{2,8}$")
 _LEADING = re.compile(r"^(?:to be|to|a|an|the)\s+")
-# A usage label: a preposition, perhaps "the" and one lower-case word, then a name (In Joseon Korea, in dynastic Korea).
+# A usage label: a preposition, perhaps "the" and one lower-case word, then capitalised words (In Joseon Korea, in
+# dynastic Korea; the rule would also take "in English" or "on Monday", which the word list does not hold).
 _USAGE_LABEL = re.compile(
     r"(?:in|of|at|from|for|by|on|with)\s+(?:the\s+)?(?-i:(?:[a-z]+\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)", re.IGNORECASE
 )

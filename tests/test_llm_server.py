@@ -378,11 +378,12 @@ def test_unreachable_server_gives_the_extractive_answer_quickly(seed_settings: S
     assert not refusal.grounded and refusal.warnings == []  # weak evidence: refused without calling the model
 
 
-def test_a_model_answer_repeating_only_sentences_cited_before_is_not_used(
+def test_a_model_answer_is_used_only_for_what_it_adds_to_sentences_cited_before(
     seed_settings: Settings, tmp_path: Path
 ) -> None:
     """A question asking for another one left the sentences already cited out of the extractive answer; a model
-    answer quoting nothing but them is not used (the model is never called here: the draft is given)."""
+    answer quoting nothing but them is not used, and one quoting them among new ones keeps the new ones only (the
+    model is never called here: the draft is given)."""
     data_dir = tmp_path / "data"
     shutil.copytree(seed_settings.data_dir, data_dir)
     assistant = Assistant(llm_settings(data_dir, f"http://127.0.0.1:{_free_port()}/v1"))
@@ -405,6 +406,7 @@ def test_a_model_answer_repeating_only_sentences_cited_before_is_not_used(
     assert mixed.generator == generator.name  # something new: the model's answer, without the repeated sentence
     assert [(c.doc_id, c.start) for c in mixed.citations] == [(other.doc_id, other.start)]
     assert cited.quote not in mixed.answer and any("repeats a sentence cited before" in w for w in mixed.warnings)
+    assert mixed.answer.endswith("[1]")  # the kept sentence's [2] renumbered
 
 
 def test_missing_llama_extra_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
