@@ -101,6 +101,17 @@ def test_a_refusal_shows_the_closest_sentences_apart_from_its_citations(seed_ass
     assert answered.grounded and answered.related == []
 
 
+@pytest.mark.parametrize(("question", "language"), [("안녕하세요", "ko"), ("고마워요", "ko"), ("asdfgh", "en")])
+def test_a_question_no_retrieved_passage_shares_a_word_with_is_refused(
+    seed_assistant: Assistant, question: str, language: str
+) -> None:
+    # A greeting or gibberish retrieves passages by their vectors alone; none holds its words, so it cites nothing
+    # (before, 안녕하세요 and asdfgh cited the one-word sentence 특히.).
+    answer = seed_assistant.ask(question)
+    assert not answer.grounded and answer.answer == NOT_FOUND[language] and answer.citations == []
+    assert answer.short_answer is None
+
+
 @pytest.mark.parametrize("question", ["", "   ", "가" * 5000])
 def test_empty_or_huge_question_is_an_input_error(seed_assistant: Assistant, question: str) -> None:
     with pytest.raises(InputError):
