@@ -22,11 +22,11 @@ from pydantic import BaseModel, Field
 from assistant.anaphora import opens_with_pointer
 from assistant.another import CitedSpan, was_shown
 from assistant.answer_model import (
-    FEATURES,
     AnswerModel,
     Candidate,
     QueryTerm,
     QueryView,
+    evidence_probabilities,
     feature_matrix,
     load_answer_model,
     token_bigrams,
@@ -56,7 +56,6 @@ ALSO_CITE = 0.5  # a further sentence is cited only when it is at least half as 
 # features (retrieval uses them whole): they name the subject, not what is asked now. Chosen among 0, 0.1, 0.25,
 # 0.5 and 1 on the KorQuAD follow-ups of the fit articles (`rag eval --follow-ups --split fit`).
 CARRIED_TERM_WEIGHT = 0.25
-CHUNK_OVERLAP = FEATURES.index("chunk_idf_overlap")  # the share of the question's words a sentence's chunk holds
 
 
 class ShortAnswerSpan(BaseModel):
@@ -371,12 +370,7 @@ class ExtractiveAnswerer:
     def ranked(self, question: str, query: str) -> list[ScoredSentence]:
         """The candidate sentences scored by the evidence model, best first."""
         sentences, matrix = self.candidates(question, query)
-        probabilities = self.model.evidence.probabilities(matrix)
-        if len(sentences) and not matrix[:, CHUNK_OVERLAP].any():
-            # None of the retrieved passages holds a word of the question (안녕하세요, a typo, gibberish): the
-            # model, fitted on questions that share words with their documents, is not asked.
-            probabilities = np.zeros(len(sentences))
-        for sentence, probability in zip(sentences, probabilities, strict=True):
+        for sentence, probability in zip(sentences, evidence_probabilities(self.model.evidence, matrix), strict=True):
             sentence.score = float(probability)
         return sorted(sentences, key=lambda c: -c.score)
 

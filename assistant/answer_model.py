@@ -226,6 +226,18 @@ class LogisticModel:
         )
 
 
+_CHUNK_OVERLAP = FEATURES.index("chunk_idf_overlap")  # the share of the question's words a sentence's chunk holds
+
+
+def evidence_probabilities(model: LogisticModel, matrix: np.ndarray) -> np.ndarray:
+    """How likely each candidate row is to answer; zero for all when no candidate's chunk holds a word of the
+    question (안녕하세요, a typo, gibberish: passages retrieved by their vectors alone), which the model, fitted on
+    questions that share words with their documents, is not asked about."""
+    if len(matrix) and not matrix[:, _CHUNK_OVERLAP].any():
+        return np.zeros(len(matrix))
+    return model.probabilities(matrix)
+
+
 @dataclass(frozen=True)
 class AnswerModel:
     """The evidence model with its per-language refusal cut-offs, and the short-answer model with the

@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from assistant import short_answer
 from assistant.answer import ExtractiveAnswerer
-from assistant.answer_model import FEATURES, MODEL_PATH, AnswerModel, LogisticModel
+from assistant.answer_model import FEATURES, MODEL_PATH, AnswerModel, LogisticModel, evidence_probabilities
 from assistant.narrowing import shown_extent
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -228,7 +228,7 @@ def best_probabilities(model: LogisticModel, questions: list[Question]) -> list[
         if not len(q.labels):
             out.append((0.0, False))
             continue
-        p = model.probabilities(q.matrix)
+        p = evidence_probabilities(model, q.matrix)
         out.append((float(p.max()), bool(q.labels[int(p.argmax())])))
     return out
 

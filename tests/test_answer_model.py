@@ -14,6 +14,7 @@ from assistant.answer_model import (
     Candidate,
     QueryTerm,
     QueryView,
+    evidence_probabilities,
     feature_matrix,
     load_answer_model,
 )
@@ -32,6 +33,17 @@ def test_probabilities_are_probabilities() -> None:
     noise = np.random.default_rng(0).normal(size=(5, len(FEATURES)))
     p = model.evidence.probabilities(model.evidence.mean + noise * model.evidence.scale)
     assert p.shape == (5,) and np.all((p > 0) & (p < 1))
+
+
+def test_no_question_word_in_any_chunk_means_no_answer() -> None:
+    model = load_answer_model().evidence
+    rows = model.mean + np.random.default_rng(1).normal(size=(4, len(FEATURES))) * model.scale
+    chunk = FEATURES.index("chunk_idf_overlap")
+    rows[:, chunk] = 0.0
+    assert np.array_equal(evidence_probabilities(model, rows), np.zeros(4))
+    rows[2, chunk] = 0.5  # one chunk holds half the question: the model decides, for every row
+    assert np.allclose(evidence_probabilities(model, rows), model.probabilities(rows))
+    assert evidence_probabilities(model, rows[:0]).shape == (0,)
 
 
 def _candidate(
