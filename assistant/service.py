@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assistant.answer import Answer, AnswerEvent, ExtractiveAnswerer, Generator
     from assistant.claims import ClaimCheck
     from assistant.pg_sessions import PostgresSessionStore
+    from assistant.small_talk import Intent
     from index.chunking import ChunkingParams
     from index.documents import SourceDocument
     from index.embeddings import SentenceTransformerEmbeddings
@@ -279,16 +280,22 @@ class Assistant:
         the session's history (a new session when none is given), and the turn is kept. Bad input raises
         here, before the first event."""
         from assistant.another import already_cited
+        from assistant.answer import stream_text
         from assistant.condense import condense
+        from assistant.small_talk import small_talk_intent, without_small_talk
 
-        question = validate_query(question, self.settings)
+        said = validate_query(question, self.settings)
         session_id = validate_session_id(session_id) if session_id else new_session_id()
-        history = self.sessions.history(session_id)
+        if (intent := small_talk_intent(said)) is not None:
+            return self._remembered(stream_text(self._small_talk(intent, said)), session_id, said, "")
+        # A small-talk turn retrieved nothing (its query is empty): a follow-up points back past it.
+        history = [turn for turn in self.sessions.history(session_id) if turn.query]
+        question = without_small_talk(said)  # "안녕하세요, 광주 AI 예산은?" asks 광주 AI 예산은?
         shown = already_cited(question, history)
         generator = self.generator
         if self.settings.llm == "none":  # extractive: the LLM module (and its client libraries) is never imported
             query = condense(question, history)
-            return self._remembered(generator.stream(question, query, shown), session_id, question, query)
+            return self._remembered(generator.stream(question, query, shown), session_id, said, query)
         from assistant.generate import LLMGenerator, with_warnings
 
         warnings: list[str] = []
@@ -297,7 +304,18 @@ class Assistant:
         else:
             query = condense(question, history)
         events = with_warnings(generator.stream(question, query, shown), warnings)
-        return self._remembered(events, session_id, question, query)
+        return self._remembered(events, session_id, said, query)
+
+    def _small_talk(self, intent: Intent, message: str) -> Answer:
+        """The reply to a greeting, thanks or "what can you do?" (no index yet: it says so)."""
+        from assistant.answer import Answer
+        from assistant.small_talk import SMALL_TALK, small_talk_reply
+        from index.language import detect_language
+
+        titles = [d.title for d in self.index.documents.values()] if self.store.exists() else []
+        language = detect_language(message)
+        reply = small_talk_reply(intent, language, titles)
+        return Answer(answer=reply, language=language, grounded=False, generator=SMALL_TALK, query="")
 
     def _remembered(
         self, events: Iterator[AnswerEvent], session_id: str, question: str, query: str

@@ -222,6 +222,14 @@ def test_gradio_client_shows_the_closest_sentences_of_a_refusal_under_their_own_
     assert 'class="cite-btn"' in citations and label("ko", "not_found").split(" · ")[0] in status
 
 
+def test_gradio_client_answers_a_greeting_without_a_not_found_status(ui_client: Client) -> None:
+    history, citations, status, _ = ui_client.predict("안녕하세요", [], "ko", api_name="/chat")
+    assert "정책톡" in last_message(history) and 'class="cite-ref"' not in last_message(history)
+    assert 'class="cite-btn"' not in citations
+    assert label("ko", "small_talk").split(" · ")[0] in status
+    assert label("ko", "not_found").split(" · ")[0] not in status
+
+
 def test_citation_list_heading_names_what_it_lists() -> None:
     assert label("en", "related") in render.citation_list_html([cite()], "en", heading="related")
     assert label("en", "citations") in render.citation_list_html([cite()], "en")

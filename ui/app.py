@@ -21,6 +21,7 @@ from assistant.answer import Answer
 from assistant.citations import Citation
 from assistant.claims import ClaimCheck
 from assistant.service import Assistant
+from assistant.small_talk import SMALL_TALK
 from assistant.uploads import configured_api_key, index_upload
 from index.chunking import RECUT_HINT
 from index.errors import RagError
@@ -152,7 +153,9 @@ def final_message(answer: Answer) -> str:
 
 def status_for(answer: Answer, seconds: float, lang: str) -> str:
     """The line under the chat after an answer (with the generator's warnings, when it has any)."""
-    if not answer.grounded:
+    if answer.generator == SMALL_TALK:  # a greeting or thanks: nothing was looked up
+        status = label(lang, "small_talk", session=answer.session_id)
+    elif not answer.grounded:
         status = label(lang, "not_found", session=answer.session_id)
     else:
         status = label(lang, "done", n=len(answer.citations), seconds=seconds, session=answer.session_id)
