@@ -1,4 +1,5 @@
-"""Greetings, thanks, goodbyes and "who are you?": answered with what the assistant does, not from the documents.
+"""Greetings, thanks, goodbyes, "who are you?" and "what documents do you have?": answered with what the assistant
+does and what is indexed, not from the documents.
 
 Without this, "hi" or "thanks" went to the answerer like a question, and a word list glossing them (hi → 이, thanks →
 감사, which also means an audit) could cite a random sentence. A message is small talk only when all of it is: every
@@ -20,6 +21,7 @@ SMALL_TALK = "small-talk"  # the `generator` of an answer written here
 class Intent(Enum):
     """What a small-talk message does, in the order the reply prefers them (a greeting with thanks: greeting)."""
 
+    DOCUMENTS = "documents"  # what documents do you have, 문서 목록
     INTRODUCE = "introduce"  # hello, who are you, what can you do, help
     FAREWELL = "farewell"
     THANKS = "thanks"
@@ -45,16 +47,25 @@ _ENGLISH = {
     Intent.THANKS: {"thanks", "thank you", "thx", "ty", "cheers", "many thanks", "thanks a lot", "thank you very much"},
     Intent.ACKNOWLEDGE: {"ok", "okay", "great", "cool", "got it", "i see", "nice", "alright", "all right", "sure"},
 }
+# "What documents do you have?", "어떤 문서들이 있어?": a word for the documents, and only words that ask for a list.
+_DOCUMENT_WORDS = {"문서", "자료", "목록", "document", "documents", "source", "sources", "file", "files"}
+_LISTING_WORDS = {
+    "어떤", "무슨", "뭐", "무엇", "있", "보이", "알", "가지", "색인", "전체", "모든", "들",
+    "what", "which", "do", "you", "have", "are", "there", "list", "the", "show", "me", "all", "your", "indexed",
+    "available", "is", "in", "index", "of", "can", "see", "any", "know",
+}
 # Words that may follow an English phrase without changing it (hi there, thanks so much) and interjections that may
 # open a Korean one (네 고마워요).
 _ENGLISH_TAILS = ("there", "again", "so much", "very much", "a lot", "all", "everyone")
 _KOREAN_FILLERS = {"네", "예", "응", "아", "오", "와"}
-# Morphemes that carry no meaning of their own here: endings, particles, the copula, suffixes, symbols.
-_DROPPED_TAG_PREFIXES = ("E", "J", "S", "XS", "VCP")
+# Morphemes that carry no meaning of their own here: endings, particles, the copula, suffixes, auxiliary verbs
+# (보여 줘, 알고 있어), symbols. Not a particle of place or means (JKB): "어떤 문서에 있어?" asks where an answer
+# stands, not for the list of documents.
+_DROPPED_TAG_PREFIXES = ("E", "J", "S", "XS", "VCP", "VX")
 
 
 def _korean_key(part: str) -> str:
-    forms = [m.form for m in morphemes(part) if not m.tag.startswith(_DROPPED_TAG_PREFIXES)]
+    forms = [m.form for m in morphemes(part) if m.tag == "JKB" or not m.tag.startswith(_DROPPED_TAG_PREFIXES)]
     while len(forms) > 1 and forms[0] in _KOREAN_FILLERS:
         forms = forms[1:]
     return " ".join(forms)
@@ -73,6 +84,9 @@ def _part_intent(part: str) -> Intent | None:
         key, table = _english_key(part), _ENGLISH
     else:
         key, table = _korean_key(part), _KOREAN
+    words = set(key.split())
+    if words & _DOCUMENT_WORDS and words <= _DOCUMENT_WORDS | _LISTING_WORDS:
+        return Intent.DOCUMENTS
     return next((intent for intent, phrases in table.items() if key in phrases), None)
 
 
@@ -104,6 +118,8 @@ def small_talk_reply(intent: Intent, language: str, titles: list[str]) -> str:
     listed) so the asker knows what to ask about."""
     if intent is Intent.INTRODUCE:
         return _introduction(language, titles)
+    if intent is Intent.DOCUMENTS:
+        return _document_list(language, titles)
     replies = {
         Intent.FAREWELL: ("안녕히 가세요! 언제든 다시 물어보세요.", "Goodbye! Come back any time."),
         Intent.THANKS: ("천만에요! 더 궁금한 것이 있으면 문서에 대해 물어보세요.",
@@ -115,7 +131,21 @@ def small_talk_reply(intent: Intent, language: str, titles: list[str]) -> str:
     return korean if language == "ko" else english
 
 
-SHOWN_TITLES = 3
+SHOWN_TITLES = 3  # in an introduction
+LISTED_TITLES = 10  # in the answer to "what documents do you have?"
+
+
+def _document_list(language: str, titles: list[str]) -> str:
+    if not titles:
+        return "아직 색인된 문서가 없습니다: 문서를 먼저 추가해 주세요." if language == "ko" else (
+            "No documents are indexed yet: add some first.")
+    listed = "\n".join(f"- {title}" for title in titles[:LISTED_TITLES])
+    more = len(titles) - LISTED_TITLES
+    if language == "ko":
+        tail = f"\n… 외 {more}건 (전체 목록: 문서 탭, GET /api/documents)" if more > 0 else ""
+        return f"색인된 문서 {len(titles)}건:\n{listed}{tail}"
+    tail = f"\n… and {more} more (all of them: the Documents tab, GET /api/documents)" if more > 0 else ""
+    return f"{len(titles)} document{'s' if len(titles) != 1 else ''} indexed:\n{listed}{tail}"
 
 
 def _introduction(language: str, titles: list[str]) -> str:

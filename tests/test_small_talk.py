@@ -30,6 +30,9 @@ from assistant.small_talk import SMALL_TALK, Intent, small_talk_intent, without_
         ("bye", Intent.FAREWELL),
         ("알겠습니다", Intent.ACKNOWLEDGE),
         ("ok", Intent.ACKNOWLEDGE),
+        ("What documents do you have?", Intent.DOCUMENTS),
+        ("어떤 문서들이 있어?", Intent.DOCUMENTS),
+        ("문서 목록 보여줘", Intent.DOCUMENTS),
     ],
 )
 def test_small_talk_is_recognised_in_both_languages(message: str, intent: Intent) -> None:
@@ -44,6 +47,9 @@ def test_small_talk_is_recognised_in_both_languages(message: str, intent: Intent
         "안녕하세요, 광주 AI 예산은?",
         "hi, how much is invested in Gwangju?",
         "Who is the mayor?",
+        "어떤 문서에 있어?",  # where the last answer stands, not the list of documents
+        "Which document is it in?",
+        "What documents mention Daegu?",
         "디지털 오픈랩 사업비는 얼마인가요?",
         "?",
     ],
@@ -72,6 +78,14 @@ def test_a_greeting_is_answered_with_what_is_indexed(client: TestClient, message
     assert body["citations"] == [] and body["related"] == [] and body["short_answer"] is None
     titles = [d["title"] for d in client.get("/api/documents").json()["documents"]]
     assert str(len(titles)) in body["answer"] and titles[0] in body["answer"]
+
+
+def test_asked_for_the_documents_it_lists_them(client: TestClient) -> None:
+    titles = [d["title"] for d in client.get("/api/documents").json()["documents"]]
+    for message in ("What documents do you have?", "어떤 문서들이 있어?"):
+        body = client.post("/api/chat", json={"message": message}).json()
+        assert body["generator"] == SMALL_TALK and not body["citations"]
+        assert all(f"- {title}" in body["answer"] for title in titles)
 
 
 def test_thanks_between_a_question_and_its_follow_up_changes_nothing(local_seed_assistant: Assistant) -> None:
