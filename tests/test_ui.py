@@ -228,6 +228,8 @@ def test_gradio_client_answers_a_greeting_without_a_not_found_status(ui_client: 
     assert 'class="cite-btn"' not in citations
     assert label("ko", "small_talk").split(" · ")[0] in status
     assert label("ko", "not_found").split(" · ")[0] not in status
+    listed, _, _, _ = ui_client.predict("What documents do you have?", [], "en", api_name="/chat")
+    assert last_message(listed).count("<br>\n\\- ") == 5  # one seed title a line, its dash shown as typed
 
 
 def test_citation_list_heading_names_what_it_lists() -> None:

@@ -55,9 +55,11 @@ def cite_href(c: Citation, span: ShortAnswerSpan | None = None) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Text that Markdown shows as typed: HTML escaped, Markdown's inline markup characters back-slashed."""
+    """Text that Markdown shows as typed: HTML escaped, Markdown's inline markup characters and each line's list
+    or heading mark back-slashed, each line break kept (a list of titles stays one title a line)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape(text, quote=False))
-    return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([#>+-])", r"\1\\\2", text))
+    text = re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([#>+-])", r"\1\\\2", text, flags=re.M), flags=re.M)
+    return text.replace("\n", "<br>\n")
 
 
 def answer_html(
