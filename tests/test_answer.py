@@ -106,8 +106,9 @@ def test_a_question_no_retrieved_passage_shares_a_word_with_is_refused(
     seed_assistant: Assistant, question: str, language: str
 ) -> None:
     # A greeting or gibberish retrieves passages by their vectors alone; none holds its words, so it cites nothing
-    # (before, 안녕하세요 and asdfgh cited the one-word sentence 특히.).
-    answer = seed_assistant.ask(question)
+    # (before, 안녕하세요 and asdfgh cited the one-word sentence 특히.). Asked of the answerer itself: in a chat, a
+    # greeting is small talk and never reaches it (tests/test_small_talk.py).
+    answer = seed_assistant.answerer.answer(question)
     assert not answer.grounded and answer.answer == NOT_FOUND[language] and answer.citations == []
     assert answer.short_answer is None
 
