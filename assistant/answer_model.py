@@ -229,11 +229,17 @@ class LogisticModel:
 _CHUNK_OVERLAP = FEATURES.index("chunk_idf_overlap")  # the share of the question's words a sentence's chunk holds
 
 
+def shares_no_word(matrix: np.ndarray) -> bool:
+    """True when candidates were found but no candidate's chunk holds a word of the question or claim (안녕하세요, a
+    typo, gibberish): the passages were retrieved by their vectors alone and are no evidence."""
+    return bool(len(matrix)) and not matrix[:, _CHUNK_OVERLAP].any()
+
+
 def evidence_probabilities(model: LogisticModel, matrix: np.ndarray) -> np.ndarray:
-    """How likely each candidate row is to answer; zero for all when no candidate's chunk holds a word of the
-    question (안녕하세요, a typo, gibberish: passages retrieved by their vectors alone), which the model, fitted on
-    questions that share words with their documents, is not asked about."""
-    if len(matrix) and not matrix[:, _CHUNK_OVERLAP].any():
+    """How likely each candidate row is to answer; zero for all when they share no word with the question
+    (`shares_no_word`), which the model, fitted on questions that share words with their documents, is not asked
+    about."""
+    if shares_no_word(matrix):
         return np.zeros(len(matrix))
     return model.probabilities(matrix)
 

@@ -12,12 +12,14 @@ without requiring the claim's regions, since a claim may name the wrong city). T
   inside the claim's range (4000억 원 이상 for "3000억 원 넘게"), confirms it; a different figure is a
   contradiction, quoted with the words that bound it (4000억 원 이상 against a claimed 5000억);
 * a region or organisation the claim names that the evidence sentence replaces by another of the same
-  kind (Pohang for 구미, Hyundai for 기아차) is a contradiction;
+  kind (Pohang for 구미, Hyundai for 기아차) is a contradiction (the sentences holding the claim's figures are
+  that evidence, when there are any);
 * a claim quantity with no counterpart in the evidence is `not_found`; otherwise `supported`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.answer import ExtractiveAnswerer, ScoredSentence
-from assistant.answer_model import FEATURES
+from assistant.answer_model import FEATURES, shares_no_word
 from assistant.citations import Citation, cite
 from assistant.english_render import bilingual
 from assistant.entities import Entity, ancestors, find_entities
@@ -35,12 +37,17 @@ from index.korean import tokenize
 from index.language import detect_language
 from index.regions import find_regions, with_parents
 from index.search import ScoredChunk
+from index.translation import query_word_forms
 
 Verdict = Literal["supported", "contradicted", "not_found"]
 EVIDENCE_MARGIN = 0.05
 LEXICAL_WEIGHT = 0.1
 MAX_EVIDENCE = 3
 CONTEXT_CHARS = 12
+# Across languages the meaning of a figure's few neighbouring characters is a weak signal (candidates of one sentence
+# differ by 0.02-0.06): "costs 49.7 billion won" was compared with the 27 of "총 497억원(국비 470, 지방비 27)", whose
+# neighbours (규모의 재원이 투입) read closer to "costs". An equal figure is preferred unless clearly farther.
+SAME_VALUE_MARGIN = 0.05
 
 
 class ClaimCheck(BaseModel):
@@ -68,21 +75,33 @@ class Finding:
         return self.found is not None and self.found != self.claimed
 
 
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
 def _window(text: str, quantity: Quantity) -> str:
-    """The words around a quantity, the quantity itself left out."""
-    window = text[max(0, quantity.start - CONTEXT_CHARS) : quantity.end + CONTEXT_CHARS]
-    return window.replace(quantity.text, " ")
+    """The words around a quantity, the quantity itself left out. A figure inside brackets has the bracket's words
+    (the 27 of "497억원(국비 470, 지방비 27)": 지방비); the words around any other skip bracketed asides, so the 497억원
+    there stands next to "규모의 재원이 투입", not next to its breakdown."""
+    for aside in _BRACKETED.finditer(text):
+        if aside.start() < quantity.start and quantity.end <= aside.end():
+            return text[aside.start() + 1 : aside.end() - 1].replace(quantity.text, " ")
+    before = _BRACKETED.sub(" ", text[: quantity.start])
+    after = _BRACKETED.sub(" ", text[quantity.end :])
+    return f"{before[-CONTEXT_CHARS:]} {after[:CONTEXT_CHARS]}"
 
 
 def _aligned(claim: str, wanted: Quantity, sentence: str, candidates: list[Quantity], embed: Embed) -> Quantity:
     """The candidate that plays the claimed quantity's role: the one whose neighbouring words share most with
-    the claim's (then the equal value). When no words are shared, as between an English claim and a Korean
-    source, the neighbourhoods are compared by meaning instead ("completed in" ~ "완공했다")."""
-    claim_context = set(tokenize(_window(claim, wanted)))
-    shared = {id(q): len(claim_context & set(tokenize(_window(sentence, q)))) for q in candidates}
+    the claim's, an English claim's words through their Korean translations ("completed in" ~ 완공했다, "national
+    funds" ~ 국비), then the equal value. When no words are shared, the neighbourhoods are compared by meaning
+    instead, and the candidate equal to the claimed figure wins unless another one is SAME_VALUE_MARGIN closer."""
+    claim_words = query_word_forms(_window(claim, wanted))
+    windows = {id(q): set(tokenize(_window(sentence, q))) for q in candidates}
+    shared = {key: sum(bool(forms & tokens) for forms in claim_words) for key, tokens in windows.items()}
     if len(candidates) > 1 and not any(shared.values()):
         vectors = embed([_window(claim, wanted), *(_window(sentence, q) for q in candidates)])
-        similarity = vectors[1:] @ vectors[0]
+        equal = np.array([q.same_value(wanted) for q in candidates], dtype=float)
+        similarity = vectors[1:] @ vectors[0] + SAME_VALUE_MARGIN * equal
         return candidates[int(similarity.argmax())]
     return max(candidates, key=lambda q: (shared[id(q)], confirms(q, wanted)))
 
@@ -162,6 +181,8 @@ class ClaimChecker:
 
     def _similar(self, claim: str, results: list[ScoredChunk], vector: np.ndarray) -> list[ScoredSentence]:
         sentences, matrix = self.answerer.candidate_features(claim, results, vector)
+        if shares_no_word(matrix):  # "안녕하세요" is no claim about anything the documents say
+            return []
         similarity = matrix[:, FEATURES.index("cosine")] + LEXICAL_WEIGHT * matrix[:, FEATURES.index("overlap")]
         for sentence, score in zip(sentences, similarity, strict=True):
             sentence.score = float(score)
@@ -200,15 +221,17 @@ class ClaimChecker:
             return self._result(claim, language, "not_found", [], details=details)
         claimed = sorted(quantities(claim), key=lambda q: q.start)
         embed = self.answerer.engine.embedder.encode_passages
-        findings = [compare_quantity(claim, q, evidence, relevant, embed) for q in claimed]
-        findings += [compare_entity(e, evidence) for e in entities]
+        quantity_findings = [compare_quantity(claim, q, evidence, relevant, embed) for q in claimed]
+        # A name is checked in the sentences holding the claim's figures, when there are such: "Daegu's Digital Open
+        # Lab costs 49.7 billion won" is not contradicted by the sentence before 497억원, which names 경기도.
+        anchors = [f.sentence for f in quantity_findings if f.sentence is not None and not f.conflicting]
+        findings = quantity_findings + [compare_entity(e, anchors or evidence) for e in entities]
         conflict = next((f for f in findings if f.conflicting), None)
         if conflict is not None:
             assert conflict.sentence is not None
             return self._result(
                 claim, language, "contradicted", [conflict.sentence], claimed=conflict.claimed, found=conflict.found
             )
-        quantity_findings = findings[: len(findings) - len(entities)]
         if any(f.found is None for f in quantity_findings):
             missing = ", ".join(f.claimed for f in quantity_findings if f.found is None)
             return self._result(claim, language, "not_found", evidence[:1], details=f" ({missing})")

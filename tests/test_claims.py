@@ -24,6 +24,14 @@ from index.errors import InputError
         ("In Gwangju, 280 auto-parts SMEs depend on Kia for 86.7% of their business.", "contradicted", "76.7"),
         ("부산시는 해양 신산업에 3조 원을 투자한다.", "not_found", None),  # region the corpus never covers
         ("광주 인공지능 집적단지에는 4000억 달러 이상이 투자될 계획이다.", "contradicted", "4000억 원"),  # currency
+        # 총 497억원(국비 470, 지방비 27): a figure in brackets is read with the bracket's words, the total without them
+        # (both used to be compared with the 27), an English claim's words through their translations (국비)
+        ("대구 디지털 오픈랩에 497억원이 투입된다.", "supported", None),
+        ("Daegu's Digital Open Lab costs 49.7 billion won.", "supported", None),  # was: contradicted, 대구 vs 경기도
+        ("The Digital Open Lab gets 27 billion won of national funds.", "contradicted", "470"),
+        ("Daegu began building its vehicle proving ground in 2007.", "supported", None),  # 2007년부터 … 2014년 완공
+        ("The Daegu vehicle proving ground was completed in 2007.", "contradicted", "2014"),
+        ("안녕하세요", "not_found", None),  # shares no word with any passage (was: supported by "특히.")
     ],
 )
 def test_claim_verdicts(seed_assistant: Assistant, claim: str, verdict: str, conflict: str | None) -> None:
