@@ -60,6 +60,8 @@ def _english_quantity(quantity: Quantity) -> str:
         text = f"{_number(quantity.value)} people"
     elif quantity.kind == "year":
         text = str(int(quantity.value))
+    elif quantity.kind == "years":
+        text = f"{_number(quantity.value)} years"
     elif quantity.kind == "month":
         text = f"{_number(quantity.value)} months"
     else:

@@ -50,8 +50,11 @@ _KOREAN_SUFFIXES = (
 )
 _ENGLISH_SUFFIXES = (
     ("percent", re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)),
-    ("people", re.compile(r"\s?(?:people|persons|jobs|workers|employees|residents)\b", re.IGNORECASE)),
+    # 30,000 jobs, 30,000 new jobs
+    ("people", re.compile(r"\s?(?:[a-z-]+\s)?(?:people|persons|jobs|workers|employees|residents)\b", re.IGNORECASE)),
+    ("years", re.compile(r"\s?-?\s?years?\b", re.IGNORECASE)),  # a length of time: 10 years, a 10-year plan
 )
+LONGEST_DURATION = 1000  # N년 below this is a length of time (10년 후, 3년간), not a calendar year
 _SUFFIXES = (*_KOREAN_SUFFIXES, *_ENGLISH_SUFFIXES)  # after a Korean number: Korean counters first
 
 
@@ -73,7 +76,8 @@ _LOWER_BOUNDS, _UPPER_BOUNDS = frozenset({"at_least", "more_than"}), frozenset({
 
 
 class Measure(NamedTuple):
-    """What a quantity counts: its kind (money, percent, people, year, month, count) and, for money, its currency."""
+    """What a quantity counts: its kind (money, percent, people, year, years, month, count) and, for money, its
+    currency; `year` is a calendar year (2017년, in 2017), `years` a length of time (10년 후, 10 years)."""
 
     kind: str
     currency: str = ""
@@ -226,6 +230,8 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
         if kind is None and not scaled:
             continue  # leave bare numbers to the English pass, which knows "billion" and "$"
         kind = kind or _plain_kind(value, scaled)
+        if kind == "year" and value < LONGEST_DURATION:
+            kind = "years"
         currency = written[0] if written else ""
         if kind == "money" and not written:  # 5000억 투자: won, unless it itemises an amount in another currency
             currency = next((code for span, code in itemised if match.start() in span), "KRW")
@@ -264,7 +270,8 @@ def _unbounded_quantities(text: str) -> set[Quantity]:
 def _unit_end(text: str, quantity: Quantity) -> int:
     """Where the quantity's counter ends (3만명, 76.7%, 5 percent): its text stops at the number."""
     counter = _counter(text, quantity.end, _SUFFIXES)
-    return counter[1] if counter and counter[0] == quantity.kind else quantity.end
+    same = counter is not None and quantity.kind in (counter[0], "years" if counter[0] == "year" else None)
+    return counter[1] if counter and same else quantity.end
 
 
 def _bounded(text: str, quantity: Quantity) -> Quantity:

@@ -32,6 +32,9 @@ from index.errors import InputError
         ("Daegu began building its vehicle proving ground in 2007.", "supported", None),  # 2007년부터 … 2014년 완공
         ("The Daegu vehicle proving ground was completed in 2007.", "contradicted", "2014"),
         ("안녕하세요", "not_found", None),  # shares no word with any passage (was: supported by "특히.")
+        # "30,000 new jobs in 10 years" against 10년 후 3만명 이상: people and a length of time on both sides
+        ("Gyeongbuk aims for 30,000 new jobs in 10 years.", "supported", None),  # was: not_found (30,000, 10)
+        ("경북은 5년 후 3만명 고용을 목표로 한다.", "contradicted", "10년"),
     ],
 )
 def test_claim_verdicts(seed_assistant: Assistant, claim: str, verdict: str, conflict: str | None) -> None:

@@ -72,6 +72,11 @@ def test_a_scale_word_glued_to_its_number_still_counts() -> None:
         ("¥100 million", (Measure("money", "JPY"), 1e8)),
         ("RMB 5 billion", (Measure("money", "CNY"), 5e9)),
         ("USD150 million", (Measure("money", "USD"), 1.5e8)),
+        ("2017년 출범", (Measure("year"), 2017.0)),  # a calendar year
+        ("10년 후", (Measure("years"), 10.0)),  # a length of time, like "10 years"
+        ("in 10 years", (Measure("years"), 10.0)),
+        ("a 10-year plan", (Measure("years"), 10.0)),
+        ("30,000 new jobs", (Measure("people"), 3e4)),  # like 3만명: an adjective may stand before the noun
     ],
 )
 def test_quantities_are_normalised_and_money_keeps_its_currency(text: str, expected: tuple[Measure, float]) -> None:
