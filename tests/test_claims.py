@@ -35,6 +35,8 @@ from index.errors import InputError
         # "30,000 new jobs in 10 years" against 10년 후 3만명 이상: people and a length of time on both sides
         ("Gyeongbuk aims for 30,000 new jobs in 10 years.", "supported", None),  # was: not_found (30,000, 10)
         ("경북은 5년 후 3만명 고용을 목표로 한다.", "contradicted", "10년"),
+        ("대구시는 삼성과 협약을 맺었다.", "not_found", None),  # no document names 삼성 (was: supported)
+        ("대구시는 경기도와 협약을 맺었다.", "supported", None),
     ],
 )
 def test_claim_verdicts(seed_assistant: Assistant, claim: str, verdict: str, conflict: str | None) -> None:
