@@ -67,6 +67,7 @@ class Finding:
     claimed: str
     found: str | None
     sentence: ScoredSentence | None
+    quantity: Quantity | None = None  # the source's figure, when it is one
 
     @property
     def conflicting(self) -> bool:
@@ -124,7 +125,7 @@ def compare_quantity(
         if found.same_value(wanted) or (first_close and confirms(found, wanted)):
             return Finding(wanted.phrase, wanted.phrase, sentence)
         if first_close:
-            conflict = Finding(wanted.phrase, found.phrase, sentence)
+            conflict = Finding(wanted.phrase, found.phrase, sentence, found)
     return conflict or Finding(wanted.phrase, None, None)
 
 
@@ -240,7 +241,8 @@ class ClaimChecker:
         if conflict is not None:
             assert conflict.sentence is not None
             return self._result(
-                claim, language, "contradicted", [conflict.sentence], claimed=conflict.claimed, found=conflict.found
+                claim, language, "contradicted", [conflict.sentence], claimed=conflict.claimed, found=conflict.found,
+                quantity=conflict.quantity,
             )
         # A figure no evidence sentence holds, or a name (삼성) that no evidence document mentions, is unconfirmed.
         documents = list({s.document.doc_id: s.document for s in evidence}.values())
@@ -265,11 +267,12 @@ class ClaimChecker:
         details: str = "",
         claimed: str | None = None,
         found: str | None = None,
+        quantity: Quantity | None = None,
     ) -> ClaimCheck:
         unique = list({(s.document.doc_id, s.start): s for s in sentences}.values())[:MAX_EVIDENCE]
         citations = [cite(n, s.document, s.start, s.end) for n, s in enumerate(unique, start=1)]
         # An English reader gets the source's figure in English first: 'at least KRW 400 billion (4000억 원 이상)'.
-        shown = bilingual(found) if found and language == "en" else found
+        shown = bilingual(found, quantity) if found and language == "en" else found
         explanation = EXPLANATIONS[verdict][language].format(details=details, claimed=claimed, found=shown)
         return ClaimCheck(
             claim=claim, language=language, verdict=verdict, explanation=explanation, conflict=found, evidence=citations

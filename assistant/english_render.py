@@ -46,11 +46,11 @@ def english_rendering(phrase: str) -> str | None:
     date = _DATE.search(phrase) or _MONTH_DAY.search(phrase)
     if date:
         return _english_date(date)
-    rendered = [_english_quantity(quantity) for quantity in sorted(quantities(phrase), key=lambda q: q.start)]
+    rendered = [english_quantity(quantity) for quantity in sorted(quantities(phrase), key=lambda q: q.start)]
     return ", ".join(dict.fromkeys(rendered)) or None
 
 
-def _english_quantity(quantity: Quantity) -> str:
+def english_quantity(quantity: Quantity) -> str:
     """One quantity in English, with its bound (`at least KRW 400 billion`)."""
     if quantity.kind == "money":
         text = english_money(quantity.value, quantity.currency)
@@ -69,7 +69,9 @@ def _english_quantity(quantity: Quantity) -> str:
     return f"{BOUND_WORDS[quantity.bound]} {text}" if quantity.bound in BOUND_WORDS else text
 
 
-def bilingual(phrase: str) -> str:
-    """`KRW 49.7 billion (497억원)` for a phrase with numbers; the phrase itself otherwise."""
-    english = english_rendering(phrase)
+def bilingual(phrase: str, quantity: Quantity | None = None) -> str:
+    """`KRW 49.7 billion (497억원)` for a phrase with numbers; the phrase itself otherwise. The `quantity` read from
+    the phrase in its sentence, when given, is what is rendered (the bare 27 of `497억원(국비 470, 지방비 27)` is
+    KRW 2.7 billion)."""
+    english = english_quantity(quantity) if quantity is not None else english_rendering(phrase)
     return f"{english} ({phrase})" if english and english != phrase else phrase

@@ -65,6 +65,12 @@ def test_an_english_explanation_gives_the_source_figure_in_english_first(seed_as
     assert "at least KRW 400 billion (4000억 원 이상)" in result.explanation
 
 
+def test_a_figure_itemised_without_its_unit_is_rendered_with_it(seed_assistant: Assistant) -> None:
+    """The 470 of 497억원(국비 470, 지방비 27) is KRW 47 billion, not 470."""
+    result = seed_assistant.check("The Digital Open Lab gets 27 billion won of national funds.")
+    assert "KRW 47 billion (470)" in result.explanation
+
+
 def test_empty_claim_is_an_input_error(seed_assistant: Assistant) -> None:
     with pytest.raises(InputError):
         seed_assistant.check("  ")
