@@ -229,7 +229,7 @@ def test_gradio_client_answers_a_greeting_without_a_not_found_status(ui_client: 
     assert label("ko", "small_talk").split(" · ")[0] in status
     assert label("ko", "not_found").split(" · ")[0] not in status
     listed, _, _, _ = ui_client.predict("What documents do you have?", [], "en", api_name="/chat")
-    assert last_message(listed).count("<br>\n\\- ") == 5  # one seed title a line, its dash shown as typed
+    assert last_message(listed).count("<br>\\- ") == 5  # one seed title a line, its dash shown as typed
 
 
 def test_citation_list_heading_names_what_it_lists() -> None:
@@ -302,6 +302,16 @@ def ask_in_browser(driver, live_server: LiveServer, question: str):  # type: ign
     wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#message textarea"))).send_keys(question)
     driver.find_element(By.CSS_SELECTOR, "#send").click()
     return wait
+
+
+def test_browser_shows_the_document_list_one_title_a_line(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    wait = ask_in_browser(browser, live_server, "What documents do you have?")
+    wait.until(lambda driver: "documents indexed" in driver.find_element(By.CSS_SELECTOR, "#chatbot").text)
+    lines = browser.find_element(By.CSS_SELECTOR, "#chatbot").text.splitlines()
+    titles = [d["title"] for d in httpx.get(f"{live_server.url}/api/documents", timeout=30).json()["documents"]]
+    assert all(f"- {title}" in lines for title in titles)
 
 
 def test_browser_asks_clicks_a_citation_and_sees_the_highlighted_quote(

@@ -59,7 +59,7 @@ def escape_markdown(text: str) -> str:
     or heading mark back-slashed, each line break kept (a list of titles stays one title a line)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape(text, quote=False))
     text = re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", re.sub(r"^(\s*)([#>+-])", r"\1\\\2", text, flags=re.M), flags=re.M)
-    return text.replace("\n", "<br>\n")
+    return text.replace("\n", "<br>")
 
 
 def answer_html(
