@@ -32,7 +32,7 @@ from assistant.answer_model import (
     token_bigrams,
 )
 from assistant.citations import Citation, cite
-from assistant.english_render import bilingual
+from assistant.english_render import bilingual_in
 from assistant.injection import can_be_evidence
 from assistant.narrowing import shown_extent
 from assistant.question_types import AnswerType, expected_answer_type, sentence_answers_type
@@ -394,7 +394,9 @@ class ExtractiveAnswerer:
         short = None
         if span is not None:
             short = self.engine.data.documents[span.doc_id].text[span.start : span.end]
-            short = bilingual(short) if language == "en" else short
+            if language == "en":  # figures read in their sentence: the 470 of 497억원(국비 470, …) is KRW 47 billion
+                home = next(c for c in chosen if c.document.doc_id == span.doc_id and c.start <= span.start < c.end)
+                short = bilingual_in(home.text, span.start - home.start, span.end - home.start)
             body = f"{short}\n{body}"
         return Answer(
             answer=body, language=language, grounded=True, short_answer=short, short_answer_span=span,

@@ -75,3 +75,14 @@ def bilingual(phrase: str, quantity: Quantity | None = None) -> str:
     KRW 2.7 billion)."""
     english = english_quantity(quantity) if quantity is not None else english_rendering(phrase)
     return f"{english} ({phrase})" if english and english != phrase else phrase
+
+
+def bilingual_in(text: str, start: int, end: int) -> str:
+    """`bilingual` of `text[start:end]`, an amount written there without its unit read in its whole `text` (the
+    bare 470 of `497억원(국비 470, 지방비 27)` is KRW 47 billion)."""
+    phrase = text[start:end]
+    if not any(q.kind == "money" for q in quantities(phrase)):
+        inside = [q for q in quantities(text) if start <= q.start and q.end <= end and q.kind == "money"]
+        if len(inside) == 1:
+            return bilingual(phrase, inside[0])
+    return bilingual(phrase)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.english_render import bilingual, english_money, english_rendering
+from assistant.english_render import bilingual, bilingual_in, english_money, english_rendering
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,18 @@ def test_money_scales() -> None:
 
 def test_a_phrase_without_numbers_has_no_rendering() -> None:
     assert english_rendering("경상북도 4차산업혁명 전략위원회") is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("470", "KRW 47 billion (470)"),
+        ("국비 470", "KRW 47 billion (국비 470)"),
+        ("497억원", "KRW 49.7 billion (497억원)"),
+        ("2025년", "2025 (2025년)"),
+    ],
+)
+def test_an_itemised_amount_is_rendered_with_the_unit_of_its_total(phrase: str, expected: str) -> None:
+    sentence = "본 사업은 2025년까지 총 497억원(국비 470, 지방비 27) 규모의 재원이 투입될 예정이다."
+    start = sentence.index(phrase)
+    assert bilingual_in(sentence, start, start + len(phrase)) == expected
