@@ -83,7 +83,7 @@ def _window(text: str, quantity: Quantity) -> str:
     so the 497억원 there stands next to "규모의 재원이 투입", not next to its breakdown."""
     for aside in _BRACKETED.finditer(text):
         if aside.start() < quantity.start and quantity.end <= aside.end():
-            items = re.finditer(r"[^,;·]+", text[aside.start() + 1 : aside.end() - 1])
+            items = re.finditer(r"(?:[^,;·]|(?<=\d),(?=\d))+", text[aside.start() + 1 : aside.end() - 1])
             item = next(m.group() for m in items if m.start() <= quantity.start - aside.start() - 1 < m.end())
             return item.replace(quantity.text, " ")
     before = _BRACKETED.sub(" ", text[: quantity.start])
